@@ -1,0 +1,1 @@
+"""Friday Digest: a serverless weekly newsletter digest pipeline."""

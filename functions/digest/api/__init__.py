@@ -1,0 +1,1 @@
+"""The subscriber and admin API, with its server-rendered pages."""

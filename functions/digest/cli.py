@@ -1,0 +1,381 @@
+"""The `digest` command: every stage of the pipeline against the AWS endpoint the environment names.
+
+With ``AWS_ENDPOINT_URL`` set (a local moto server) the queue-driven stages run their workers in
+this process until the queue is empty; against AWS they hand work to the deployed functions.
+Resource names come from the environment, a stack-outputs file (``DIGEST_STACK_OUTPUTS``) or, on
+a local endpoint, the fixed names `digest stack create` uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import ValidationError
+
+EXIT_USER_ERROR = 1
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line, without a traceback."""
+
+
+def _quiet_powertools() -> None:
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+
+
+def _settings():
+    from digest.settings import get_settings
+
+    return get_settings()
+
+
+def _require_local(what: str) -> None:
+    if not os.environ.get("AWS_ENDPOINT_URL"):
+        raise UserError(f"{what} needs a local endpoint: set AWS_ENDPOINT_URL (e.g. http://127.0.0.1:5000)")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from digest.local.demo import main
+
+    return main(Path(args.out))
+
+
+def cmd_stack_create(args: argparse.Namespace) -> int:
+    _require_local("digest stack create")
+    from digest.local.stack import create_stack
+
+    for line in create_stack(_settings()):
+        print(f"created {line}")
+    return 0
+
+
+def cmd_sources_add(args: argparse.Namespace) -> int:
+    from digest.models import Source
+    from digest.store.sources import SourceStore
+
+    source = Source(
+        id=args.id,
+        name=args.name,
+        feed_url=args.feed_url,
+        authority=args.authority,
+        default_kind=args.kind,
+        poll_minutes=args.poll_minutes,
+    )
+    SourceStore(_settings().sources_table).put(source)
+    print(json.dumps(source.model_dump(mode="json", exclude_none=True)))
+    return 0
+
+
+def cmd_sources_list(args: argparse.Namespace) -> int:
+    from digest.store.sources import SourceStore
+
+    for source in SourceStore(_settings().sources_table).all():
+        print(json.dumps(source.model_dump(mode="json", exclude_none=True)))
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if args.source:
+        from digest.ingest.service import ingest_source
+
+        report = ingest_source(args.source, settings)
+        print(
+            json.dumps(
+                {
+                    "source": report.source_id,
+                    "new": report.new,
+                    "updated": report.updated,
+                    "not_modified": report.not_modified,
+                    "errors": report.errors,
+                }
+            )
+        )
+        return 0 if not report.errors else EXIT_USER_ERROR
+    if settings.local:
+        from digest.local.run import ingest_all
+
+        queued, pumped = ingest_all(settings)
+        print(json.dumps({"queued": queued, "processed": pumped.processed, "failed": pumped.failed}))
+        return 0
+    from digest.ingest.service import fan_out
+
+    print(json.dumps({"queued": fan_out(settings)}))
+    return 0
+
+
+def cmd_edition_build(args: argparse.Namespace) -> int:
+    from digest.stories.service import build_edition
+
+    edition = build_edition(_settings(), args.week)
+    for section in edition.sections:
+        print(f"{section.title}: {len(section.stories)} stories", file=sys.stderr)
+    print(edition.id)
+    return 0
+
+
+def _edition(edition_id: str):
+    from digest.store.editions import EditionStore
+
+    settings = _settings()
+    edition = EditionStore(settings.editions_table, settings.archive_bucket).get(edition_id)
+    if edition is None:
+        raise UserError(f"no edition {edition_id}")
+    return edition
+
+
+def cmd_edition_show(args: argparse.Namespace) -> int:
+    edition = _edition(args.id)
+    if args.json:
+        print(edition.model_dump_json(indent=2))
+        return 0
+    print(f"Edition {edition.id} (No. {edition.number}) — {edition.status.value}")
+    print(
+        f"Window {edition.window_start:%Y-%m-%d %H:%M} → {edition.window_end:%Y-%m-%d %H:%M} UTC, "
+        f"{edition.article_count} articles"
+    )
+    for section in edition.sections:
+        if section.stories:
+            print(f"\n{section.title}")
+            for n, story in enumerate(section.stories, 1):
+                also = f" (+{len(story.also)} outlets)" if story.also else ""
+                print(f"  {n}. {story.headline} — {story.lead.source}{also}  [{story.id}, score {story.score}]")
+    return 0
+
+
+def cmd_edition_render(args: argparse.Namespace) -> int:
+    from digest.render.publish import publish
+
+    email, web = publish(_settings(), _edition(args.id))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "edition.html").write_text(email.html)
+    (out / "edition.txt").write_text(email.text)
+    (out / "web.html").write_text(web.html)
+    print(
+        json.dumps(
+            {
+                "subject": email.subject,
+                "html_bytes": len(email.html.encode()),
+                "dropped": email.dropped,
+                "files": [str(out / n) for n in ("edition.html", "edition.txt", "web.html")],
+            }
+        )
+    )
+    return 0
+
+
+def cmd_edition_approve(args: argparse.Namespace) -> int:
+    from digest.models import EditionStatus
+    from digest.render.publish import publish
+    from digest.stories.service import set_status
+
+    edition = _edition(args.id)
+    if edition.status is not EditionStatus.draft:
+        raise UserError(f"edition {args.id} is {edition.status.value}, not a draft")
+    edition = set_status(_settings(), args.id, EditionStatus.approved, who=args.who)
+    publish(_settings(), edition)
+    print(f"{edition.id} approved")
+    return 0
+
+
+def cmd_edition_send(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if settings.local:
+        from digest.local.run import send_all
+
+        print(json.dumps({"edition": args.id, **send_all(settings, args.id)}))
+        return 0
+    from digest.mail.service import dispatch
+
+    print(json.dumps({"edition": args.id, "queued": dispatch(settings, args.id)}))
+    return 0
+
+
+def cmd_edition_stats(args: argparse.Namespace) -> int:
+    from digest.store.editions import EditionStore
+    from digest.store.sendlog import SendLog
+
+    settings = _settings()
+    _edition(args.id)
+    stats = EditionStore(settings.editions_table, settings.archive_bucket).stats(args.id)
+    print(json.dumps({"edition": args.id, "log": SendLog(settings.send_log_table).counts(args.id), **stats}))
+    return 0
+
+
+def cmd_subscribers_import(args: argparse.Namespace) -> int:
+    from digest.readers import parse_import
+    from digest.store.subscribers import SubscriberStore
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UserError(f"no such file: {path}")
+    result = parse_import(path.read_text(encoding="utf-8-sig", errors="replace"))
+    store = SubscriberStore(_settings().subscribers_table)
+    for reader in result.readers:
+        existing = store.get(reader.id)
+        store.put(
+            reader.model_copy(
+                update={
+                    "consents": [*(existing.consents if existing else []), *reader.consents],
+                    "created": existing.created if existing else reader.created,
+                }
+            )
+        )
+    for error in result.errors:
+        print(f"skipped {error}", file=sys.stderr)
+    print(json.dumps({"imported": len(result.readers), "rejected": len(result.errors)}))
+    return 0 if not result.errors else EXIT_USER_ERROR
+
+
+def cmd_subscribers_export(args: argparse.Namespace) -> int:
+    from digest.store.subscribers import SubscriberStore
+
+    out = open(args.out, "w", newline="", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115
+    writer = csv.writer(out)
+    writer.writerow(["email", "name", "sections", "timezone", "status"])
+    for reader in SubscriberStore(_settings().subscribers_table).all():
+        if reader.status.value == "erased":
+            continue
+        writer.writerow(
+            [
+                reader.email,
+                reader.name or "",
+                ";".join(s.value for s in reader.sections),
+                reader.timezone or "",
+                reader.status.value,
+            ]
+        )
+    if out is not sys.stdout:
+        out.close()
+    return 0
+
+
+def cmd_subscribers_list(args: argparse.Namespace) -> int:
+    from digest.models import SubscriberStatus
+    from digest.store.subscribers import SubscriberStore
+
+    store = SubscriberStore(_settings().subscribers_table)
+    readers = store.with_status(SubscriberStatus(args.status)) if args.status else store.all()
+    for reader in readers:
+        print(
+            json.dumps(
+                {
+                    "id": reader.id,
+                    "email": reader.email,
+                    "name": reader.name,
+                    "status": reader.status.value,
+                    "sections": [s.value for s in reader.sections],
+                }
+            )
+        )
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors as the same single line as every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"digest: error: {message} (see {self.prog} --help)\n")
+
+
+def parser() -> argparse.ArgumentParser:
+    from digest.models import Kind, SubscriberStatus
+
+    top = _Parser(prog="digest", description="Friday Digest: the weekly newsletter pipeline.")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(
+        group: argparse._SubParsersAction,
+        name: str,
+        func: Callable[[argparse.Namespace], int],
+        help: str,
+    ) -> argparse.ArgumentParser:
+        sub: argparse.ArgumentParser = group.add_parser(name, help=help, description=help)
+        sub.set_defaults(func=func)
+        return sub
+
+    add(commands, "demo", cmd_demo, "run the whole pipeline locally on the sample site").add_argument(
+        "--out", default="out", help="where to write the edition (default: out)"
+    )
+    stack = commands.add_parser("stack", help="local stack resources").add_subparsers(dest="action", required=True)
+    add(stack, "create", cmd_stack_create, "create the template's tables, queues and buckets on AWS_ENDPOINT_URL")
+
+    sources = commands.add_parser("sources", help="the feeds to follow").add_subparsers(dest="action", required=True)
+    src = add(sources, "add", cmd_sources_add, "add or update a source")
+    src.add_argument("id")
+    src.add_argument("name")
+    src.add_argument("feed_url")
+    src.add_argument("--authority", type=float, default=0.5)
+    src.add_argument("--kind", choices=[k.value for k in Kind], default="news")
+    src.add_argument("--poll-minutes", type=int, default=60)
+    add(sources, "list", cmd_sources_list, "list sources as JSON lines")
+
+    add(commands, "ingest", cmd_ingest, "poll due sources (or one) and store their articles").add_argument(
+        "--source", help="poll only this source id, now"
+    )
+
+    edition = commands.add_parser("edition", help="build, review and send editions").add_subparsers(
+        dest="action", required=True
+    )
+    add(edition, "build", cmd_edition_build, "build the draft; prints its id last").add_argument(
+        "--week", help="ISO week, e.g. 2026-W48 (default: the next send)"
+    )
+    show = add(edition, "show", cmd_edition_show, "print an edition readably")
+    show.add_argument("id")
+    show.add_argument("--json", action="store_true", help="the whole edition as JSON")
+    render = add(edition, "render", cmd_edition_render, "render the email and web page")
+    render.add_argument("id")
+    render.add_argument("--out", default="out")
+    approve = add(edition, "approve", cmd_edition_approve, "approve a draft for sending")
+    approve.add_argument("id")
+    approve.add_argument("--who", default=os.environ.get("USER", "editor"))
+    add(edition, "send", cmd_edition_send, "send an approved edition to every confirmed reader").add_argument("id")
+    add(edition, "stats", cmd_edition_stats, "send and feedback counts").add_argument("id")
+
+    subs = commands.add_parser("subscribers", help="readers").add_subparsers(dest="action", required=True)
+    add(
+        subs, "import", cmd_subscribers_import, "import readers from CSV (email,name,sections,timezone,status)"
+    ).add_argument("file")
+    add(subs, "export", cmd_subscribers_export, "export readers as CSV").add_argument("--out")
+    add(subs, "list", cmd_subscribers_list, "list readers as JSON lines").add_argument(
+        "--status", choices=[s.value for s in SubscriberStatus]
+    )
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _quiet_powertools()
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
+    except UserError as error:
+        message = str(error)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        message = f"invalid {'.'.join(map(str, first['loc']))}: {first['msg']}"
+    except ClientError as error:
+        message = f"AWS said {error.response['Error'].get('Code')}: {error.response['Error'].get('Message')}"
+    except BotoCoreError as error:
+        message = f"cannot reach AWS: {error}"
+    except (ValueError, LookupError, OSError) as error:
+        message = str(error)
+    print(f"digest: error: {message}", file=sys.stderr)
+    return EXIT_USER_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,25 @@
+"""Weekly: build the edition draft and render its preview."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from digest.handlers.messages import BuildEvent
+from digest.observability import logger, metrics, tracer
+from digest.render.publish import publish
+from digest.settings import get_settings
+from digest.stories.service import build_edition
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = BuildEvent.model_validate(event)
+    settings = get_settings()
+    edition = build_edition(settings, request.week)
+    logger.append_keys(edition_id=edition.id)
+    email, _ = publish(settings, edition)
+    metrics.add_metric(name="StoriesBuilt", unit="Count", value=len(edition.stories()))
+    logger.info("edition built", extra={"stories": len(edition.stories()), "articles": edition.article_count})
+    return {"edition_id": edition.id, "stories": len(edition.stories()), "subject": email.subject}

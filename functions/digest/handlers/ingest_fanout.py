@@ -1,0 +1,19 @@
+"""Hourly: queue one ingest job per due source."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from digest.ingest.service import fan_out
+from digest.observability import logger, metrics, tracer
+from digest.settings import get_settings
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    queued = fan_out(get_settings())
+    metrics.add_metric(name="SourcesQueued", unit="Count", value=queued)
+    logger.info("queued sources", extra={"queued": queued})
+    return {"queued": queued}

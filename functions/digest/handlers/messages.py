@@ -1,0 +1,26 @@
+"""The bodies of the pipeline's own queue messages and scheduled events."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=200)
+
+
+class IngestMessage(_Message):
+    source_id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
+
+
+class SendMessage(_Message):
+    edition_id: str = Field(pattern=r"^[0-9]{4}-W[0-9]{2}$")
+    subscriber_ids: list[str] = Field(min_length=1, max_length=100)
+
+
+class BuildEvent(_Message):
+    week: str | None = Field(default=None, pattern=r"^[0-9]{4}-W[0-9]{2}$")
+
+
+class DispatchEvent(_Message):
+    edition_id: str | None = Field(default=None, pattern=r"^[0-9]{4}-W[0-9]{2}$")

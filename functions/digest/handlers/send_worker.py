@@ -1,0 +1,33 @@
+"""Send workers: mail each batch of readers exactly once, reporting partial batch failures."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from digest.handlers.messages import SendMessage
+from digest.mail.service import send_batch
+from digest.observability import logger, metrics, tracer
+from digest.settings import get_settings
+
+# every failed record is reported (not the whole batch raised), so SQS retries exactly those
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+@tracer.capture_method
+def send_record(record: SQSRecord) -> dict[str, int]:
+    message = SendMessage.model_validate_json(record.body)
+    logger.append_keys(edition_id=message.edition_id)
+    report = send_batch(get_settings(), message.edition_id, message.subscriber_ids)
+    metrics.add_metric(name="MessagesSent", unit="Count", value=report.sent)
+    metrics.add_metric(name="MessagesFailed", unit="Count", value=report.failed)
+    return {"sent": report.sent, "skipped": report.skipped, "failed": report.failed}
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=send_record, processor=processor, context=context)

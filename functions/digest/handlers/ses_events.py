@@ -1,0 +1,42 @@
+"""SES feedback through EventBridge: suppress bounced and complaining readers, count the rest."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from digest.mail.feedback import STAT_OF_EVENT, SesEvent, apply_event
+from digest.observability import logger, metrics, tracer
+from digest.settings import get_settings
+
+persistence = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table)
+config = IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=14 * 24 * 3600)
+
+
+@idempotent_function(data_keyword_argument="event", persistence_store=persistence, config=config)
+def record_event(event: dict[str, Any]) -> str:
+    """Apply one SES event once, however often EventBridge delivers it."""
+    return apply_event(get_settings(), SesEvent.model_validate(event["detail"]))
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
+    config.register_lambda_context(context)
+    if not isinstance(event, dict) or not isinstance(event.get("detail"), dict) or not event.get("id"):
+        logger.warning("skipped an event that is not an SES event", extra={"event_type": type(event).__name__})
+        return {"result": "skipped: not an SES event"}
+    try:
+        action = record_event(event=event)
+    except ValidationError as error:
+        logger.warning("skipped a malformed SES event", extra={"errors": error.errors(include_url=False)[:5]})
+        return {"result": "skipped: malformed"}
+    stat = STAT_OF_EVENT.get(str(event["detail"].get("eventType")), "unknown")
+    metrics.add_metric(name=f"Ses_{stat}", unit="Count", value=1)
+    return {"result": action}

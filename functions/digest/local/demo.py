@@ -1,0 +1,166 @@
+"""`digest demo`: the whole pipeline on a laptop, against an embedded moto server and the sample site.
+
+Nothing is simulated: feeds and pages are fetched over HTTP from the sample site on loopback,
+articles land in DynamoDB and S3, the edition is rendered with MJML and sent through SES (moto);
+the .eml files are what SES received.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from digest.local.motoserver import LocalAws, received_messages
+from digest.local.run import ingest_all, send_all
+from digest.local.site import SampleSite, SiteServer, window_for_demo
+from digest.local.stack import create_stack
+from digest.models import EditionStatus, Source
+from digest.readers import parse_import, subscriber_id
+from digest.render.publish import publish
+from digest.settings import REPO_ROOT, get_settings
+from digest.store.editions import EditionStore
+from digest.store.sources import SourceStore
+from digest.store.subscribers import SubscriberStore
+from digest.stories.service import build_edition, set_status
+from digest.stories.window import edition_window, week_of
+
+SUBSCRIBERS = REPO_ROOT / "sample" / "subscribers.csv"
+MIN_ELAPSED = timedelta(days=3)
+
+
+def say(message: str) -> None:
+    print(f"  {message}", flush=True)
+
+
+class Stage:
+    """Times a stage of the demo and prints it as it happens."""
+
+    def __init__(self, timings: dict[str, float], name: str) -> None:
+        self.timings, self.name = timings, name
+
+    def __enter__(self) -> Stage:
+        print(f"▶ {self.name}", flush=True)
+        self.started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.timings[self.name] = round(time.perf_counter() - self.started, 2)
+
+
+def demo_week(now: datetime, timezone: str, send_day: str, send_hour: int) -> str:
+    """This week's edition if enough of its window has passed to fill it, else last week's."""
+    week, start, _ = edition_window(None, timezone=timezone, send_day=send_day, send_hour=send_hour, now=now)
+    return week if now - start >= MIN_ELAPSED else week_of(start - timedelta(days=1), timezone)
+
+
+def run_demo(out: Path) -> dict[str, Any]:
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    os.environ.setdefault("ALLOW_PRIVATE_FETCH", "true")  # the sample site is on loopback
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+    with Stage(timings, "Starting the embedded local AWS (moto server)"):
+        aws = LocalAws().start()
+        settings = get_settings()
+        say(f"endpoint {aws.endpoint}")
+    try:
+        with Stage(timings, "Creating the stack's resources from template.yaml"):
+            for line in create_stack(settings):
+                say(line)
+        now = datetime.now(UTC)
+        week = demo_week(now, settings.newsroom_timezone, settings.send_day, settings.send_hour)
+        _, start, end = edition_window(
+            week, timezone=settings.newsroom_timezone, send_day=settings.send_day, send_hour=settings.send_hour, now=now
+        )
+        site = SampleSite(*window_for_demo(start, end, now))
+        with SiteServer(site) as server:
+            with Stage(timings, f"Registering {len(site.outlets)} sources of the sample news site"):
+                sources = SourceStore(settings.sources_table)
+                for slug, url in server.feed_urls().items():
+                    outlet = site.outlets[slug]
+                    sources.put(Source(id=slug, name=outlet["name"], feed_url=url, authority=outlet["authority"]))
+                    say(f"{outlet['name']:<28} {outlet['format']:<5} {url}")
+            with Stage(timings, "Ingesting over HTTP (fan-out, then the ingest workers)"):
+                queued, pumped = ingest_all(settings)
+                say(f"{queued} sources queued, {pumped.processed} polled, {pumped.failed} failed")
+        with Stage(timings, f"Building edition {week}"):
+            edition = build_edition(settings, week, now=now)
+            say(f"{edition.article_count} articles → {len(edition.stories())} stories")
+            for section in edition.sections:
+                say(f"{section.title}: {len(section.stories)}")
+        with Stage(timings, "Rendering (MJML) and approving"):
+            email, _ = publish(settings, edition)
+            edition = set_status(settings, edition.id, EditionStatus.approved, who="demo")
+            publish(settings, edition)
+            say(f"subject: {email.subject}")
+        with Stage(timings, "Importing the sample subscribers"):
+            imported = parse_import(SUBSCRIBERS.read_text(encoding="utf-8"))
+            store = SubscriberStore(settings.subscribers_table)
+            for reader in imported.readers:
+                store.put(reader)
+            say(f"{len(imported.readers)} readers, {len(imported.errors)} rows rejected")
+            for error in imported.errors:
+                say(f"  {error}")
+        with Stage(timings, "Sending through SES (dispatch, then the send workers)"):
+            counts = send_all(settings, edition.id)
+            say(", ".join(f"{k} {v}" for k, v in counts.items()))
+        with Stage(timings, f"Writing {out}/"):
+            summary = _write_out(out, aws.endpoint, settings, edition.id)
+    finally:
+        aws.stop()
+    summary["timings_seconds"] = {**timings, "total": round(time.perf_counter() - started, 2)}
+    summary["stages"] = {
+        "sources": len(site.outlets),
+        "ingest_polls": pumped.processed,
+        "articles": edition.article_count,
+        "stories": len(edition.stories()),
+        "send": counts,
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def _write_out(out: Path, endpoint: str, settings: Any, edition_id: str) -> dict[str, Any]:
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "archive").mkdir(parents=True)
+    messages = [m for m in received_messages(endpoint) if "X-Digest-Edition" in m.raw]
+    for message in messages:
+        safe_name = re.sub(r"[^A-Za-z0-9@._+-]", "_", message.destinations[0]).lstrip(".")
+        (out / f"{safe_name}.eml").write_text(message.raw)
+    readers = SubscriberStore(settings.subscribers_table)
+    # edition.html/.txt show what a reader who takes every section received
+    full = [m for m in messages if not (r := readers.get(subscriber_id(m.destinations[0]))) or not r.sections]
+    if full or messages:
+        parsed = message_from_bytes((full or messages)[0].raw.encode(), policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        html_part, text_part = parsed.get_body(("html",)), parsed.get_body(("plain",))
+        (out / "edition.html").write_text(html_part.get_content() if html_part else "")
+        (out / "edition.txt").write_text(text_part.get_content() if text_part else "")
+    store = EditionStore(settings.editions_table, settings.archive_bucket)
+    for key in ("index.html", "feed.xml", f"{edition_id}/index.html"):
+        target = out / "archive" / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(store.get_file(key))
+    return {"edition": edition_id, "emails": len(messages), "out": str(out)}
+
+
+def main(out: Path) -> int:
+    summary = run_demo(out)
+    print(f"\nDone in {summary['timings_seconds']['total']} s. Open:", flush=True)
+    for name in ("edition.html", "edition.txt", "archive/index.html", f"archive/{summary['edition']}/index.html"):
+        print(f"  {out / name}")
+    print(f"  {out}/*.eml ({summary['emails']} messages as SES received them)")
+    print(f"  {out / 'summary.json'}")
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,85 @@
+"""Draining an SQS queue through a handler in this process, as Lambda's event source mapping does.
+
+Messages are received in batches, handed to the real handler as an SQS event, deleted when the
+handler succeeds and left to come back (and reach the dead-letter queue after maxReceiveCount)
+when it reports them in ``batchItemFailures``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from digest.local.context import LocalContext
+from digest.store.aws import client
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+@dataclass
+class PumpReport:
+    batches: int = 0
+    processed: int = 0
+    failed: int = 0
+
+
+def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m.get("Attributes", {}),
+                "messageAttributes": {},
+                "md5OfBody": hashlib.md5(m["Body"].encode()).hexdigest(),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": region,
+            }
+            for m in messages
+        ]
+    }
+
+
+def drain(
+    queue_url: str,
+    handler: Handler,
+    *,
+    function_name: str,
+    batch_size: int = 10,
+    max_batches: int = 100_000,
+    on_batch: Callable[[PumpReport], None] | None = None,
+) -> PumpReport:
+    sqs = client("sqs")
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    report = PumpReport()
+    while report.batches < max_batches:
+        reply = sqs.receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=batch_size,
+            WaitTimeSeconds=0,
+            AttributeNames=["All"],
+            VisibilityTimeout=30,
+        )
+        messages = reply.get("Messages", [])
+        if not messages:
+            break
+        result = handler(sqs_event(messages, arn, sqs.meta.region_name), LocalContext(function_name)) or {}
+        failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        for message in messages:
+            if message["MessageId"] in failed:
+                # visible again at once, so a local run retries now rather than after the timeout
+                sqs.change_message_visibility(
+                    QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                )
+            else:
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        report.batches += 1
+        report.processed += len(messages) - len(failed)
+        report.failed += len(failed)
+        if on_batch:
+            on_batch(report)
+    return report

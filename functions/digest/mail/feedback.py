@@ -1,0 +1,86 @@
+"""What SES tells us after sending: bounces and complaints suppress readers, the rest feeds stats.
+
+Events arrive through the configuration set's EventBridge destination in SES's event-publishing
+shape (``detail.eventType`` with ``detail.mail`` and a type-specific object).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from digest.models import SubscriberStatus
+from digest.settings import Settings
+from digest.store.editions import EditionStore
+from digest.store.subscribers import SubscriberStore
+
+STAT_OF_EVENT = {
+    "Send": "accepted",
+    "Delivery": "delivered",
+    "Bounce": "bounced",
+    "Complaint": "complained",
+    "Reject": "rejected",
+    "Open": "opened",
+    "Click": "clicked",
+    "DeliveryDelay": "delayed",
+    "Subscription": "unsubscribed",
+    "Rendering Failure": "rendering_failed",
+}
+SOFT_BOUNCE_LIMIT = 3
+
+
+class SesMail(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    messageId: str = Field(max_length=200)
+    destination: list[str] = Field(default_factory=list, max_length=50)
+    tags: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class SesEvent(BaseModel):
+    """The part of an SES event we act on; everything else is ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+    eventType: str = Field(max_length=40)
+    mail: SesMail
+    bounce: dict[str, Any] | None = None
+    complaint: dict[str, Any] | None = None
+
+    def tag(self, name: str) -> str | None:
+        values = self.mail.tags.get(name) or []
+        return values[0] if values else None
+
+    @property
+    def bounce_type(self) -> Literal["Permanent", "Transient", "Undetermined"] | None:
+        return (self.bounce or {}).get("bounceType")
+
+
+def apply_event(settings: Settings, event: SesEvent) -> str:
+    """Record one SES event; returns what was done (for the log)."""
+    readers = SubscriberStore(settings.subscribers_table)
+    subscriber_id = event.tag("subscriber_id")
+    edition_id = event.tag("edition_id")
+    action = "counted"
+    reader = readers.get(subscriber_id) if subscriber_id else None
+    if reader is not None:
+        if event.eventType == "Complaint" or (event.eventType == "Bounce" and event.bounce_type == "Permanent"):
+            reader.status = SubscriberStatus.suppressed
+            action = "suppressed"
+        elif event.eventType == "Bounce":
+            reader.soft_bounces += 1
+            if reader.soft_bounces >= SOFT_BOUNCE_LIMIT:
+                reader.status = SubscriberStatus.suppressed
+                action = "suppressed after soft bounces"
+        elif event.eventType == "Subscription":
+            reader.status = SubscriberStatus.unsubscribed
+            action = "unsubscribed"
+        if action != "counted":
+            readers.put(reader)
+    stat = STAT_OF_EVENT.get(event.eventType)
+    if (
+        edition_id
+        and stat
+        and not EditionStore(settings.editions_table, settings.archive_bucket).add_stats(edition_id, **{stat: 1})
+    ):
+        action += f" (no edition {edition_id} to count it on)"
+    return action

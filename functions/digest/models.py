@@ -1,0 +1,160 @@
+"""The pipeline's data, typed once and shared by the core, the adapters and the handlers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Kind(StrEnum):
+    news = "news"
+    feature = "feature"
+    analysis = "analysis"
+    opinion = "opinion"
+    other = "other"
+
+
+class Source(BaseModel):
+    """A feed the newsroom follows."""
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str = Field(min_length=1, max_length=200)
+    feed_url: HttpUrl
+    authority: float = Field(default=0.5, ge=0, le=1)
+    default_kind: Kind = Kind.news
+    active: bool = True
+    poll_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60)
+    etag: str | None = None
+    last_modified: str | None = None
+    last_fetched: datetime | None = None
+    last_error: str | None = None
+    consecutive_failures: int = 0
+
+
+class Article(BaseModel):
+    """One piece of journalism, as stored: the unit that stories are made of."""
+
+    id: str
+    url: str
+    guid: str | None = None
+    title: str
+    summary: str = ""
+    text: str = ""
+    author: str | None = None
+    published: datetime
+    source: str = ""
+    source_id: str | None = None
+    lang: str | None = None
+    categories: list[str] = Field(default_factory=list)
+    image: str | None = None
+    kind: Kind = Kind.news
+    hand_picked: bool = False
+    ingested: datetime = Field(default_factory=utcnow)
+
+
+class StoryArticle(BaseModel):
+    """An article as an edition shows it: enough to render without going back to the store."""
+
+    id: str
+    url: str
+    title: str
+    source: str
+    published: datetime
+    image: str | None = None
+
+
+class Story(BaseModel):
+    id: str
+    headline: str
+    summary: str
+    kind: Kind
+    score: float
+    lead: StoryArticle
+    also: list[StoryArticle] = Field(default_factory=list)
+    outlets: int = 1
+
+
+class Section(StrEnum):
+    lead = "lead"
+    top = "top"
+    features = "features"
+    analysis = "analysis"
+    more = "more"
+
+
+SECTION_TITLES: dict[Section, str] = {
+    Section.lead: "The big story",
+    Section.top: "Top news",
+    Section.features: "Features",
+    Section.analysis: "Analysis & opinion",
+    Section.more: "More this week",
+}
+
+
+class EditionSection(BaseModel):
+    key: Section
+    title: str
+    stories: list[Story] = Field(default_factory=list)
+
+
+class EditionStatus(StrEnum):
+    draft = "draft"
+    approved = "approved"
+    sending = "sending"
+    sent = "sent"
+    skipped = "skipped"
+
+
+class Edition(BaseModel):
+    """A week's digest: its window, its sections and where it stands."""
+
+    model_config = ConfigDict(use_enum_values=False)
+
+    id: str  # ISO week, e.g. 2026-W48
+    number: int
+    window_start: datetime
+    window_end: datetime
+    status: EditionStatus = EditionStatus.draft
+    sections: list[EditionSection] = Field(default_factory=list)
+    article_count: int = 0
+    created: datetime = Field(default_factory=utcnow)
+    history: list[dict[str, str]] = Field(default_factory=list)
+
+    def stories(self) -> list[Story]:
+        return [story for section in self.sections for story in section.stories]
+
+
+class SubscriberStatus(StrEnum):
+    pending = "pending"
+    confirmed = "confirmed"
+    unsubscribed = "unsubscribed"
+    suppressed = "suppressed"
+    erased = "erased"
+
+
+class Consent(BaseModel):
+    at: datetime = Field(default_factory=utcnow)
+    source: str
+    ip: str | None = None
+    user_agent: str | None = None
+    policy_version: str | None = None
+    event: str = "subscribe"
+
+
+class Subscriber(BaseModel):
+    id: str
+    email: str
+    name: str | None = None
+    status: SubscriberStatus = SubscriberStatus.pending
+    sections: list[Section] = Field(default_factory=list)  # empty: everything
+    timezone: str | None = None
+    created: datetime = Field(default_factory=utcnow)
+    updated: datetime = Field(default_factory=utcnow)
+    consents: list[Consent] = Field(default_factory=list)
+    soft_bounces: int = 0

@@ -1,0 +1,108 @@
+"""Readers: addresses, ids and bulk import — shared by the CLI and the API."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from zoneinfo import available_timezones
+
+from email_validator import EmailNotValidError, validate_email
+
+from digest.models import Consent, Section, Subscriber, SubscriberStatus
+
+MAX_IMPORT_ROWS = 200_000
+MAX_FIELD = 320
+
+
+class ReaderError(ValueError):
+    """Reader data that cannot be accepted, with a reason a person can act on."""
+
+
+def normalise_email(address: str) -> str:
+    """A valid address in normal, ASCII form (no DNS lookups here: tests and imports run offline).
+
+    SES cannot deliver to non-ASCII local parts (SMTPUTF8), so those are refused up front;
+    international domains are kept in their ASCII (punycode) form.
+    """
+    if len(address) > MAX_FIELD:
+        raise ReaderError("the address is too long")
+    try:
+        valid = validate_email(address.strip(), check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as error:
+        raise ReaderError(str(error)) from error
+    return valid.ascii_email or valid.normalized
+
+
+def subscriber_id(email: str) -> str:
+    """Stable id from the address, so the same address is always the same reader."""
+    return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()[:24]
+
+
+def parse_sections(value: str) -> list[Section]:
+    chosen: list[Section] = []
+    for part in (p.strip().lower() for p in value.split(";")):
+        if not part:
+            continue
+        try:
+            chosen.append(Section(part))
+        except ValueError as error:
+            known = ", ".join(s.value for s in Section)
+            raise ReaderError(f"unknown section {part!r} (known: {known})") from error
+    return chosen
+
+
+@dataclass
+class ImportResult:
+    readers: list[Subscriber]
+    errors: list[str]
+
+
+def parse_import(text: str) -> ImportResult:
+    """Readers from CSV with a header row: email (required), name, sections (;-separated), timezone, status.
+
+    Imported readers are confirmed unless ``status`` says otherwise; bad rows are reported, not fatal.
+    """
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    if "email" not in header:
+        raise ReaderError("the CSV needs a header row with an 'email' column")
+    reader.fieldnames = header
+    readers: dict[str, Subscriber] = {}
+    errors: list[str] = []
+    zones = available_timezones()
+    for line, row in enumerate(reader, start=2):
+        if line - 1 > MAX_IMPORT_ROWS:
+            errors.append(f"rows after {MAX_IMPORT_ROWS} were not read")
+            break
+        try:
+            subscriber = _row(row, zones)
+            readers[subscriber.id] = subscriber
+        except ReaderError as error:
+            errors.append(f"line {line}: {error}")
+    return ImportResult(list(readers.values()), errors)
+
+
+def _row(row: dict[str | None, str | list[str] | None], zones: set[str]) -> Subscriber:
+    if None in row:
+        raise ReaderError("more fields than the header has")
+    values = {k: (v or "").strip() for k, v in row.items() if isinstance(k, str) and not isinstance(v, list)}
+    if any(len(v) > MAX_FIELD for v in values.values()):
+        raise ReaderError(f"a field is longer than {MAX_FIELD} characters")
+    email = normalise_email(values.get("email", ""))
+    status = values.get("status", "").lower() or SubscriberStatus.confirmed.value
+    if status not in {s.value for s in SubscriberStatus} - {SubscriberStatus.erased.value}:
+        raise ReaderError(f"unknown status {status!r}")
+    timezone = values.get("timezone") or None
+    if timezone and timezone not in zones:
+        raise ReaderError(f"unknown time zone {timezone!r}")
+    return Subscriber(
+        id=subscriber_id(email),
+        email=email,
+        name=values.get("name") or None,
+        status=SubscriberStatus(status),
+        sections=parse_sections(values.get("sections", "")),
+        timezone=timezone,
+        consents=[Consent(source="import", event="import")],
+    )

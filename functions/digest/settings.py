@@ -1,0 +1,117 @@
+"""Configuration, described once: every setting comes from the environment.
+
+In Lambda the SAM template sets each variable; on a laptop the defaults make the
+local demo work against an embedded moto server.  A stack-outputs file (``DIGEST_STACK_OUTPUTS``,
+the JSON printed by ``sam list stack-outputs --output json`` or ``aws cloudformation
+describe-stacks``) fills in resource names of a deployed stack for the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+# Stack output key -> settings field.  The template's Outputs use these keys.
+STACK_OUTPUT_FIELDS: dict[str, str] = {
+    "ArticlesTableName": "articles_table",
+    "SourcesTableName": "sources_table",
+    "SubscribersTableName": "subscribers_table",
+    "EditionsTableName": "editions_table",
+    "SendLogTableName": "send_log_table",
+    "IdempotencyTableName": "idempotency_table",
+    "ArticlesBucketName": "articles_bucket",
+    "ArchiveBucketName": "archive_bucket",
+    "IngestQueueUrl": "ingest_queue_url",
+    "SendQueueUrl": "send_queue_url",
+    "SesConfigurationSetName": "ses_configuration_set",
+    "ApiUrl": "api_base_url",
+}
+
+
+class Settings(BaseSettings):
+    """Everything the functions and the CLI read from the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    # Resources (fixed local names by default, so a bare moto server works after `digest stack create`).
+    articles_table: str = "digest-articles"
+    sources_table: str = "digest-sources"
+    subscribers_table: str = "digest-subscribers"
+    editions_table: str = "digest-editions"
+    send_log_table: str = "digest-send-log"
+    idempotency_table: str = "digest-idempotency"
+    articles_bucket: str = "digest-articles"
+    archive_bucket: str = "digest-archive"
+    ingest_queue_url: str = ""
+    send_queue_url: str = ""
+    ses_configuration_set: str = "digest-events"
+
+    # Newsroom
+    newsletter_name: str = "The Friday Digest"
+    sender_address: str = "digest@example.org"
+    newsroom_timezone: str = "Europe/London"
+    send_day: str = "FRI"
+    send_hour: int = Field(default=7, ge=0, le=23)
+    archive_base_url: str = "http://127.0.0.1:8000/archive"
+    api_base_url: str = "http://127.0.0.1:3000"
+    postal_address: str = "The Friday Digest, 1 Example Street, London"
+    privacy_policy_url: str = "https://example.org/privacy"
+    support_url: str = "https://example.org/support"
+
+    # Ingest
+    allow_private_fetch: bool = False
+    user_agent_contact: str = "https://github.com/friday-digest/friday-digest"
+    fetch_timeout_seconds: float = Field(default=10.0, gt=0)
+    fetch_max_bytes: int = Field(default=5_000_000, gt=0)
+
+    # Secrets: in AWS both live in Secrets Manager (the *_arn settings); locally the plain defaults serve.
+    token_secret: str = "local-demo-secret-change-me"
+    token_secret_arn: str = ""
+    admin_api_key: str = "local-admin-key"
+    admin_api_key_secret_arn: str = ""
+
+    layouts_dir: Path = REPO_ROOT / "layouts"
+
+    @field_validator("send_day")
+    @classmethod
+    def _known_day(cls, value: str) -> str:
+        day = value.strip().upper()[:3]
+        if day not in {"MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"}:
+            raise ValueError(f"send_day must be a weekday such as FRI, not {value!r}")
+        return day
+
+    @property
+    def local(self) -> bool:
+        """True when talking to a local AWS endpoint (moto) rather than AWS itself."""
+        return bool(os.environ.get("AWS_ENDPOINT_URL"))
+
+
+def _stack_outputs(path: str) -> dict[str, Any]:
+    """Read a stack-outputs file into settings fields."""
+    data = json.loads(Path(path).read_text())
+    if isinstance(data, dict) and "Stacks" in data:  # aws cloudformation describe-stacks
+        data = data["Stacks"][0].get("Outputs", [])
+    values: dict[str, Any] = {}
+    for output in data:
+        field = STACK_OUTPUT_FIELDS.get(output.get("OutputKey", ""))
+        if field:
+            values[field] = output["OutputValue"]
+    return values
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process (cached: the environment does not change under a Lambda)."""
+    overrides: dict[str, Any] = {}
+    outputs_file = os.environ.get("DIGEST_STACK_OUTPUTS")
+    if outputs_file:
+        overrides = {k: v for k, v in _stack_outputs(outputs_file).items() if k.upper() not in os.environ}
+    return Settings(**overrides)

@@ -1,0 +1,442 @@
+"""Group articles into stories (one label per article) without a model download.
+
+Pipeline, each stage chosen because it was measured to help on the labelled Google News dev set
+(``benchmarks/bench_cluster.py``):
+
+1. Tokens: lower-case, punctuation stripped, a small English stop-word list, a light plural fold.
+   The title counts twice because headlines name the event; the body is capped so long articles
+   don't drown it.
+2. TF-IDF with sublinear tf, L2-normalised rows.
+3. Sparse k-nearest-neighbour graph: edges only for cosine >= ``threshold``. Candidate pairs come from
+   a sparse product over the rarer terms (terms in more than ``_MAX_DF`` articles are skipped for
+   *finding* candidates, then added back when *scoring* them), so cost grows ~linearly, not n^2.
+4. Louvain on the graph with the Constant Potts Model: a group only forms if its internal edge weight
+   beats ``_GAMMA`` per member pair, an average-linkage style density test that, unlike single-link or
+   connected components, does not let a few bridging articles chain two events together. When groups
+   are collapsed for the next Louvain level, the link between two groups drops its largest single
+   contributor, so one article that mentions both events cannot glue them on its own.
+5. Chain guard: members of a group of 3+ with fewer than two edges inside it are peeled off.
+6. Groups of 2+ whose TF-IDF centroids agree are merged (big stories split by the k-NN cap re-join),
+   and loose articles join the nearest story of 3+ members if close enough to its centroid.
+
+``published`` (optional) weakens links between articles more than a day and a half apart, in the
+graph and in both centroid stages. ``source`` is carried for callers but not used for similarity.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+__all__ = ["DEFAULT_THRESHOLD", "ClusterItem", "cluster", "tokenize"]
+
+DEFAULT_THRESHOLD = 0.15
+"""Minimum cosine similarity for two articles to be linked; see the benchmark's threshold curve."""
+
+_K = 50  # neighbours kept per article: enough to hold big stories together, bounds the cost
+_GAMMA = 0.01  # CPM resolution: required edge weight per member pair inside a group
+_MERGE = 0.25  # centroid cosine for merging two groups
+_ATTACH = 0.10  # centroid cosine for a loose article to join a story of 3+ members
+_TITLE_WEIGHT = 2
+_MAX_TEXT_TOKENS = 300  # the lede carries the event; later paragraphs mostly add background noise
+_MAX_DF = 1000  # terms this common are too unspecific to propose candidate pairs
+_CHUNK = 2000  # rows per sparse product block: bounds peak memory
+_TIME_HALF_LIFE_H = 72.0  # similarity halves for every 3 days between two publication times
+_TIME_GRACE_H = 36.0  # no time penalty within a day and a half
+
+_STOP_WORDS_TEXT = """
+    a about above after again against ago all also am an and any are aren as at be because been before
+    being below between both but by can cannot could couldn did didn do does doesn doing don down during
+    each either else ever every few for from further get gets got had hadn has hasn have haven having he
+    her here hers herself him himself his how however i if in into is isn it its itself just least less
+    let like ll many may me might more most much must mustn my myself neither no nor not now of off often
+    on once one only or other others our ours ourselves out over own per rather re s same say says said
+    shall shan she should shouldn since so some still such t than that the their theirs them themselves
+    then there these they this those though through to too toward towards under until up upon us ve very
+    via was wasn we were weren what when where whether which while who whom whose why will with within
+    without won would wouldn yet you your yours yourself yourselves
+"""
+_STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+_TOKEN = re.compile(r"[^\W_]+")
+_NO_PLURAL_FOLD = ("ss", "us", "is", "ous", "ics", "ies")
+
+
+@dataclass(frozen=True)
+class ClusterItem:
+    """One article as the clusterer sees it; ``published`` must be timezone-aware when given.
+
+    ``source`` is accepted so callers can pass their article through unchanged; it is not a signal
+    (outlets rewrite the same wire copy, so same-outlet is no evidence of same-story either way).
+    """
+
+    id: str
+    title: str = ""
+    text: str = ""
+    published: datetime | None = None
+    source: str | None = None
+
+
+def tokenize(text: str) -> list[str]:
+    """Normalise the way both raw articles and pre-processed benchmark text end up comparable."""
+    text = unicodedata.normalize("NFKC", text).lower().replace("'", "").replace("\u2019", "")
+    out = []
+    for tok in _TOKEN.findall(text):
+        if len(tok) < 2 or tok in _STOP_WORDS or (tok.isdigit() and len(tok) < 3):
+            continue
+        if tok.endswith("ies") and len(tok) > 4:
+            tok = tok[:-3] + "y"
+        elif tok.endswith("s") and len(tok) > 3 and not tok.endswith(_NO_PLURAL_FOLD):
+            tok = tok[:-1]
+        out.append(tok)
+    return out
+
+
+def cluster(items: Sequence[ClusterItem], *, threshold: float | None = None) -> list[int]:
+    """Return one story label per item, in input order (labels 0..k-1, numbered by first appearance)."""
+    n = len(items)
+    if n == 0:
+        return []
+    if n == 1:
+        return [0]
+    t = DEFAULT_THRESHOLD if threshold is None else float(threshold)
+    x = _tfidf(items)
+    graph = _knn_graph(x, t, _K)
+    if any(it.published is not None for it in items):
+        graph = _time_decay(graph, items)
+    labels = _louvain_cpm(graph, _GAMMA)
+    labels = _peel_weak_members(graph, labels)
+    stamps = _timestamps(items)
+    labels = _merge_by_centroid(x, graph, labels, _MERGE, stamps)
+    labels = _attach_loose(x, labels, _ATTACH, stamps)
+    return _first_seen_order(labels)
+
+
+# ---------------------------------------------------------------- vectors
+
+
+def _tfidf(items: Sequence[ClusterItem]) -> sp.csr_matrix:
+    """Sublinear-tf TF-IDF rows, L2-normalised, so cosine is a dot product."""
+    vocab: dict[str, int] = {}
+    indptr = [0]
+    indices: list[int] = []
+    data: list[float] = []
+    for it in items:
+        counts: Counter[str] = Counter()
+        for tok in tokenize(it.title):
+            counts[tok] += _TITLE_WEIGHT
+        for tok in tokenize(it.text)[:_MAX_TEXT_TOKENS]:
+            counts[tok] += 1
+        for tok in sorted(counts):
+            indices.append(vocab.setdefault(tok, len(vocab)))
+            data.append(1.0 + math.log(counts[tok]))
+        indptr.append(len(indices))
+    n = len(items)
+    x = sp.csr_matrix(
+        (np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
+        shape=(n, max(len(vocab), 1)),
+    )
+    df = np.bincount(x.indices, minlength=x.shape[1])
+    idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+    x.data *= idf[x.indices]
+    return _normalize_rows(x)
+
+
+def _normalize_rows(x: sp.csr_matrix) -> sp.csr_matrix:
+    x = sp.csr_matrix(x, dtype=np.float64)
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    x.data /= np.repeat(norms, np.diff(x.indptr))
+    return x
+
+
+def _rowwise_dot(a: sp.csr_matrix, b: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Dot products of a[rows[i]] and b[cols[i]], in blocks to keep memory flat."""
+    out = np.empty(len(rows), dtype=np.float64)
+    step = 200_000
+    for s in range(0, len(rows), step):
+        r, c = rows[s : s + step], cols[s : s + step]
+        out[s : s + step] = np.asarray(a[r].multiply(b[c]).sum(axis=1)).ravel()
+    return out
+
+
+# ---------------------------------------------------------------- graph
+
+
+def _top_per_row(rows: np.ndarray, vals: np.ndarray, k: int) -> np.ndarray:
+    """Mask of the k largest values per row; ties keep input order, so the result is deterministic."""
+    if len(rows) == 0:
+        return np.zeros(0, dtype=bool)
+    # one stable sort on "row, then descending value" (values are cosines in [0, 1])
+    order = np.argsort(rows + (1.0 - np.clip(vals, 0.0, 1.0)) * 0.5, kind="stable")
+    r = rows[order]
+    starts = np.r_[0, np.flatnonzero(r[1:] != r[:-1]) + 1]
+    rank = np.arange(len(r)) - np.repeat(starts, np.diff(np.r_[starts, len(r)]))
+    keep = np.zeros(len(rows), dtype=bool)
+    keep[order[rank < k]] = True
+    return keep
+
+
+def _knn_graph(x: sp.csr_matrix, threshold: float, k: int) -> sp.csr_matrix:
+    """Symmetric k-NN graph with cosine weights >= threshold, built without an n x n product."""
+    n = x.shape[0]
+    df = np.bincount(x.indices, minlength=x.shape[1])
+    common = df > _MAX_DF
+    rare_cols = sp.diags((~common).astype(np.float64))
+    xr = sp.csr_matrix(x @ rare_cols)
+    xr.eliminate_zeros()
+    xc = sp.csr_matrix(x @ sp.diags(common.astype(np.float64)))
+    xc.eliminate_zeros()
+    xr_t = sp.csr_matrix(xr.T)
+    all_r, all_c, all_v = [], [], []
+    # the rare-term score is a lower bound of the cosine: without common terms it is exact
+    floor = threshold if xc.nnz == 0 else 0.5 * threshold
+    for s in range(0, n, _CHUNK):
+        block = sp.csr_matrix(xr[s : s + _CHUNK] @ xr_t)
+        block.sort_indices()
+        r = np.repeat(np.arange(s, s + block.shape[0], dtype=np.int64), np.diff(block.indptr))
+        c = block.indices.astype(np.int64)
+        v = block.data
+        m = (r != c) & (v >= floor)
+        r, c, v = r[m], c[m], v[m]
+        if xc.nnz:
+            keep = _top_per_row(r, v, 2 * k)  # shortlist generously, then score exactly
+            r, c, v = r[keep], c[keep], v[keep]
+            v = v + _rowwise_dot(xc, xc, r, c)
+            m = v >= threshold
+            r, c, v = r[m], c[m], v[m]
+        keep = _top_per_row(r, v, k)
+        all_r.append(r[keep])
+        all_c.append(c[keep])
+        all_v.append(v[keep])
+    rows = np.concatenate(all_r) if all_r else np.empty(0, np.int64)
+    cols = np.concatenate(all_c) if all_c else np.empty(0, np.int64)
+    vals = np.concatenate(all_v) if all_v else np.empty(0)
+    g = sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
+    return sp.csr_matrix(g.maximum(g.T))
+
+
+def _timestamps(items: Sequence[ClusterItem]) -> np.ndarray:
+    """POSIX seconds per item, NaN when unknown."""
+    return np.array(
+        [it.published.timestamp() if it.published is not None else np.nan for it in items], dtype=np.float64
+    )
+
+
+def _time_factor(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """1 within the grace period, then halving every half-life; 1 when either time is unknown."""
+    gap_h = np.abs(a - b) / 3600.0
+    excess = np.nan_to_num(np.maximum(gap_h - _TIME_GRACE_H, 0.0), nan=0.0)
+    return np.power(0.5, excess / _TIME_HALF_LIFE_H)
+
+
+def _time_decay(graph: sp.csr_matrix, items: Sequence[ClusterItem]) -> sp.csr_matrix:
+    """Down-weight links between articles published far apart: same words, likely a later event."""
+    stamps = _timestamps(items)
+    g = graph.tocoo()
+    w = g.data * _time_factor(stamps[g.row], stamps[g.col])
+    return sp.csr_matrix((w, (g.row, g.col)), shape=graph.shape)
+
+
+def _group_times(labels: np.ndarray, stamps: np.ndarray) -> np.ndarray:
+    """Median publication time per group (NaN if none of its members has one)."""
+    k = int(labels.max()) + 1
+    out = np.full(k, np.nan)
+    known = ~np.isnan(stamps)
+    if not known.any():
+        return out
+    order = np.lexsort((stamps[known], labels[known]))
+    lab, ts = labels[known][order], stamps[known][order]
+    starts = np.r_[0, np.flatnonzero(lab[1:] != lab[:-1]) + 1]
+    ends = np.r_[starts[1:], len(lab)]
+    out[lab[starts]] = (ts[(starts + ends - 1) // 2] + ts[(starts + ends) // 2]) / 2.0
+    return out
+
+
+# ---------------------------------------------------------------- community detection
+
+
+def _louvain_cpm(graph: sp.csr_matrix, gamma: float) -> np.ndarray:
+    """Louvain optimisation of the Constant Potts Model (size-independent, unlike modularity)."""
+    n = graph.shape[0]
+    labels = np.arange(n)
+    w = sp.csr_matrix(graph)
+    node_size = np.ones(n)
+    for _ in range(20):
+        moves, moved = _local_moves(w, node_size, gamma)
+        _, com = np.unique(moves, return_inverse=True)
+        labels = com[labels]
+        if not moved:
+            break
+        w, node_size = _aggregate(w, com, node_size)
+    return labels
+
+
+def _aggregate(w: sp.csr_matrix, com: np.ndarray, node_size: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Collapse communities to nodes; a link between two is its total weight minus its largest single
+    contributor, so one bridging article (or sub-group) cannot glue two stories together on its own."""
+    n = len(com)
+    k = int(com.max()) + 1
+    member = sp.csr_matrix((np.ones(n), (np.arange(n), com)), shape=(n, k))
+    to_com = sp.coo_matrix(w @ member)  # weight from each node to each community
+    i, b, v = to_com.row, to_com.col, to_com.data
+    a = com[i]
+    cross = a != b
+    i, a, b, v = i[cross], a[cross], b[cross], v[cross]
+    lo, hi = np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
+    key = lo * k + hi
+    uniq, inv = np.unique(key, return_inverse=True)
+    total = np.bincount(inv, weights=v) / 2.0  # every link is seen from both of its ends
+    largest = np.zeros(len(uniq))
+    np.maximum.at(largest, inv, v)
+    robust = np.maximum(total - largest, 0.0)
+    ok = robust > 0
+    pl, ph, pw = uniq[ok] // k, uniq[ok] % k, robust[ok]
+    g = w.tocoo()
+    same = com[g.row] == com[g.col]
+    internal = np.bincount(com[g.row[same]], weights=g.data[same], minlength=k)
+    rows = np.concatenate([pl, ph, np.arange(k)])
+    cols = np.concatenate([ph, pl, np.arange(k)])
+    vals = np.concatenate([pw, pw, internal])
+    agg_w = sp.csr_matrix((vals, (rows, cols)), shape=(k, k))
+    return agg_w, np.bincount(com, weights=node_size, minlength=k)
+
+
+def _local_moves(w: sp.csr_matrix, node_size: np.ndarray, gamma: float) -> tuple[list[int], bool]:
+    """Move nodes, in index order, to the neighbouring community with the best CPM gain."""
+    n = w.shape[0]
+    indptr = w.indptr.tolist()
+    indices = w.indices.tolist()
+    data = w.data.tolist()
+    size = node_size.tolist()
+    com = list(range(n))
+    tot = list(size)
+    any_move = False
+    for _ in range(50):
+        moved = 0
+        for i in range(n):
+            ci = com[i]
+            si = size[i]
+            links: dict[int, float] = {}
+            for e in range(indptr[i], indptr[i + 1]):
+                j = indices[e]
+                if j != i:
+                    cj = com[j]
+                    links[cj] = links.get(cj, 0.0) + data[e]
+            tot[ci] -= si
+            best = ci
+            best_gain = links.get(ci, 0.0) - gamma * si * tot[ci]
+            for c in sorted(links):
+                gain = links[c] - gamma * si * tot[c]
+                if gain > best_gain + 1e-12:
+                    best, best_gain = c, gain
+            tot[best] += si
+            if best != ci:
+                com[i] = best
+                moved += 1
+        if not moved:
+            break
+        any_move = True
+    return com, any_move
+
+
+def _peel_weak_members(graph: sp.csr_matrix, labels: np.ndarray) -> np.ndarray:
+    """Detach members of 3+ groups held by a single link: the signature of a chain A~B~C~D."""
+    labels = labels.copy()
+    g = graph.tocoo()
+    nxt = int(labels.max()) + 1
+    for _ in range(50):
+        same = labels[g.row] == labels[g.col]
+        inside = np.bincount(g.row[same], minlength=len(labels))
+        size = np.bincount(labels)[labels]
+        weak = np.flatnonzero((size >= 3) & (inside < 2))
+        if len(weak) == 0:
+            break
+        labels[weak] = nxt + np.arange(len(weak))
+        nxt += len(weak)
+    return labels
+
+
+# ---------------------------------------------------------------- centroid stages
+
+
+def _centroids(x: sp.csr_matrix, labels: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+    k = int(labels.max()) + 1
+    member = sp.csr_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)))), shape=(k, len(labels)))
+    return _normalize_rows(sp.csr_matrix(member @ x)), np.bincount(labels, minlength=k)
+
+
+def _merge_by_centroid(
+    x: sp.csr_matrix, graph: sp.csr_matrix, labels: np.ndarray, t: float, stamps: np.ndarray
+) -> np.ndarray:
+    """Merge linked groups (2+ members) whose centroids agree; best pairs first, each group once a round."""
+    _, labels = np.unique(labels, return_inverse=True)
+    g = sp.triu(graph, 1).tocoo()
+    for _ in range(100):
+        cent, size = _centroids(x, labels)
+        k = len(size)
+        a, b = labels[g.row], labels[g.col]
+        # groups only: a lone article joins via _attach_loose, which wants a story of 3+ behind it
+        m = (a != b) & (size[a] >= 2) & (size[b] >= 2)
+        lo = np.minimum(a[m], b[m]).astype(np.int64)
+        hi = np.maximum(a[m], b[m]).astype(np.int64)
+        if len(lo) == 0:
+            break
+        key = np.unique(lo * k + hi)
+        lo, hi = key // k, key % k
+        sims = _rowwise_dot(cent, cent, lo, hi)
+        gt = _group_times(labels, stamps)
+        sims *= _time_factor(gt[lo], gt[hi])
+        ok = sims >= t
+        if not ok.any():
+            break
+        heap = [(-float(s), int(p), int(q)) for s, p, q in zip(sims[ok], lo[ok], hi[ok], strict=True)]
+        heapq.heapify(heap)
+        used = np.zeros(k, dtype=bool)
+        pairs = []
+        while heap:
+            _, p, q = heapq.heappop(heap)
+            if not (used[p] or used[q]):
+                used[p] = used[q] = True
+                pairs.append((p, q))
+        pr = np.array(pairs, dtype=np.int64)
+        merge = sp.csr_matrix((np.ones(len(pr)), (pr[:, 0], pr[:, 1])), shape=(k, k))
+        _, comp = connected_components(merge, directed=False)
+        labels = comp[labels]
+    return labels
+
+
+def _attach_loose(x: sp.csr_matrix, labels: np.ndarray, t: float, stamps: np.ndarray) -> np.ndarray:
+    """Let singletons and pairs join the closest story of 3+ members (short texts link weakly)."""
+    _, labels = np.unique(labels, return_inverse=True)
+    cent, size = _centroids(x, labels)
+    big = np.flatnonzero(size >= 3)
+    loose = np.flatnonzero(size[labels] < 3)
+    if len(big) == 0 or len(loose) == 0:
+        return labels
+    cent_t = sp.csr_matrix(cent[big].T)
+    big_times = _group_times(labels, stamps)[big]
+    new = labels.copy()
+    for s in range(0, len(loose), _CHUNK):
+        rows = loose[s : s + _CHUNK]
+        sims = sp.coo_matrix(x[rows] @ cent_t)
+        r, c = sims.row, sims.col
+        v = sims.data * _time_factor(stamps[rows][r], big_times[c])
+        keep = (v >= t) & _top_per_row(r, v, 1)
+        new[rows[r[keep]]] = big[c[keep]]
+    return new
+
+
+def _first_seen_order(labels: np.ndarray) -> list[int]:
+    """Renumber so labels are 0..k-1 in order of first appearance: stable and easy to read."""
+    mapping: dict[int, int] = {}
+    return [mapping.setdefault(int(lab), len(mapping)) for lab in labels]

@@ -1,0 +1,95 @@
+"""The edition draft: stories placed into the newsletter's sections, with quotas and diversity."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from digest.models import SECTION_TITLES, Article, Edition, EditionSection, Kind, Section, Story
+from digest.stories.cluster import ClusterItem, cluster
+from digest.stories.rank import make_story
+
+QUOTAS: dict[Section, int] = {
+    Section.lead: 1,
+    Section.top: 6,
+    Section.features: 3,
+    Section.analysis: 4,
+    Section.more: 8,
+}
+# Share of a section's slots that stories led by one outlet may take (diversity).
+MAX_OUTLET_SHARE = 0.5
+
+_SECTION_OF_KIND = {
+    Kind.news: Section.top,
+    Kind.other: Section.top,
+    Kind.feature: Section.features,
+    Kind.analysis: Section.analysis,
+    Kind.opinion: Section.analysis,
+}
+
+
+def group_stories(
+    articles: Sequence[Article], authority: Mapping[str, float], window: tuple[datetime, datetime]
+) -> list[Story]:
+    """Cluster the week's articles and rank the resulting stories, most important first."""
+    items = [
+        ClusterItem(id=a.id, title=a.title, text=a.text or a.summary, published=a.published, source=a.source)
+        for a in articles
+    ]
+    groups: dict[int, list[Article]] = defaultdict(list)
+    for article, label in zip(articles, cluster(items), strict=True):
+        groups[label].append(article)
+    stories = [make_story(group, authority, window) for group in groups.values()]
+    return sorted(stories, key=lambda s: (-s.score, s.id))
+
+
+def _fill(candidates: list[Story], quota: int) -> list[Story]:
+    """Take up to ``quota`` stories in rank order, keeping any one outlet to its share of the slots."""
+    limit = max(1, int(quota * MAX_OUTLET_SHARE))
+    chosen: list[Story] = []
+    per_outlet: Counter[str] = Counter()
+    for story in candidates:
+        if len(chosen) == quota:
+            break
+        if per_outlet[story.lead.source] >= limit:
+            continue
+        chosen.append(story)
+        per_outlet[story.lead.source] += 1
+    return chosen
+
+
+def place(stories: Sequence[Story]) -> list[EditionSection]:
+    """Fill the sections in order: the lead is the best multi-outlet news story; leftovers become briefs."""
+    remaining = list(stories)
+    sections: dict[Section, list[Story]] = {}
+    news = [s for s in remaining if _SECTION_OF_KIND[s.kind] is Section.top]
+    lead = next((s for s in news if s.outlets > 1), news[0] if news else None)
+    sections[Section.lead] = [lead] if lead else []
+    remaining = [s for s in remaining if s is not lead]
+    for key in (Section.top, Section.features, Section.analysis):
+        wanted = [s for s in remaining if _SECTION_OF_KIND[s.kind] is key]
+        sections[key] = _fill(wanted, QUOTAS[key])
+        taken = {s.id for s in sections[key]}
+        remaining = [s for s in remaining if s.id not in taken]
+    sections[Section.more] = _fill(remaining, QUOTAS[Section.more])
+    return [EditionSection(key=key, title=SECTION_TITLES[key], stories=sections[key]) for key in QUOTAS]
+
+
+def build_draft(
+    articles: Sequence[Article],
+    *,
+    edition_id: str,
+    number: int,
+    window: tuple[datetime, datetime],
+    authority: Mapping[str, float],
+) -> Edition:
+    stories = group_stories(articles, authority, window)
+    return Edition(
+        id=edition_id,
+        number=number,
+        window_start=window[0],
+        window_end=window[1],
+        sections=place(stories),
+        article_count=len(articles),
+    )

@@ -1,0 +1,230 @@
+"""Every entry point with the sample events `sam local invoke` uses, and with malformed and hostile input."""
+
+from __future__ import annotations
+
+import copy
+import email
+import json
+import subprocess
+import sys
+from email import policy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from digest.local.context import LocalContext
+from digest.local.motoserver import LocalAws, received_messages
+from digest.models import Edition, EditionSection, EditionStatus, Subscriber, SubscriberStatus
+from digest.readers import subscriber_id
+from digest.settings import REPO_ROOT, get_settings
+from digest.store.editions import EditionStore
+from digest.store.subscribers import SubscriberStore
+
+EVENTS = REPO_ROOT / "events"
+
+
+def event(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / f"{name}.json").read_text())
+
+
+def sqs_with_body(name: str, body: str) -> dict[str, Any]:
+    sample = event(name)
+    sample["Records"][0]["body"] = body
+    return sample
+
+
+class TestQueueWorkers:
+    @pytest.mark.parametrize(
+        "body",
+        [
+            "not json",
+            "{}",
+            '{"source_id": "../../etc"}',
+            '{"source_id": 5}',
+            json.dumps({"source_id": "a" * 100_000}),
+            '{"source_id": "x", "extra": 1}',
+        ],
+    )
+    def test_malformed_ingest_message_fails_only_itself(self, stack: LocalAws, body: str) -> None:
+        from digest.handlers import ingest_worker
+
+        sample = event("ingest_worker")
+        good, bad = copy.deepcopy(sample["Records"][0]), copy.deepcopy(sample["Records"][0])
+        bad["body"], bad["messageId"] = body, "bad-one"
+        result = ingest_worker.handler({"Records": [bad]}, LocalContext("ingest"))
+        assert result == {"batchItemFailures": [{"itemIdentifier": "bad-one"}]}
+        del good
+
+    def test_unknown_source_is_retried_then_dead_lettered(self, stack: LocalAws) -> None:
+        from digest.handlers import ingest_worker
+
+        sample = event("ingest_worker")
+        result = ingest_worker.handler(sample, LocalContext("ingest"))
+        assert result["batchItemFailures"] == [{"itemIdentifier": sample["Records"][0]["messageId"]}]
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            "[]",
+            '{"edition_id": "2026-W48", "subscriber_ids": []}',
+            '{"edition_id": "<script>", "subscriber_ids": ["a"]}',
+            json.dumps({"edition_id": "2026-W48", "subscriber_ids": ["a"] * 1000}),
+        ],
+    )
+    def test_malformed_send_message(self, stack: LocalAws, body: str) -> None:
+        from digest.handlers import send_worker
+
+        result = send_worker.handler(sqs_with_body("send_worker", body), LocalContext("send"))
+        assert len(result["batchItemFailures"]) == 1
+
+    def test_send_for_unapproved_edition_is_refused(self, stack: LocalAws) -> None:
+        from digest.handlers import send_worker
+
+        settings = get_settings()
+        EditionStore(settings.editions_table, settings.archive_bucket).save(
+            Edition(
+                id="2026-W48",
+                number=1,
+                window_start="2026-11-20T07:00:00Z",
+                window_end="2026-11-27T07:00:00Z",
+                status=EditionStatus.draft,
+                sections=[EditionSection(key="lead", title="Lead")],
+            )
+        )
+        result = send_worker.handler(event("send_worker"), LocalContext("send"))
+        assert len(result["batchItemFailures"]) == 1
+
+
+class TestSesEvents:
+    @pytest.mark.parametrize(
+        "payload",
+        [
+            {},
+            {"id": "1"},
+            {"id": "2", "detail": "x"},
+            {"id": "3", "detail": {}},
+            {"id": "4", "detail": {"eventType": "Bounce", "mail": "nope"}},
+            {"id": "5", "detail": {"eventType": "B" * 5000, "mail": {"messageId": "m"}}},
+        ],
+    )
+    def test_malformed_events_are_skipped(self, stack: LocalAws, payload: dict[str, Any]) -> None:
+        from digest.handlers import ses_events
+
+        assert ses_events.handler(payload, LocalContext("ses"))["result"].startswith("skipped")
+
+    def test_bounce_suppresses_once_and_complaint_suppresses(self, stack: LocalAws) -> None:
+        from digest.handlers import ses_events
+
+        settings = get_settings()
+        store = SubscriberStore(settings.subscribers_table)
+        bounce = event("ses_events")
+        reader_id = bounce["detail"]["mail"]["tags"]["subscriber_id"][0]
+        store.put(Subscriber(id=reader_id, email="bounce@example.com", status=SubscriberStatus.confirmed))
+        editions = EditionStore(settings.editions_table, settings.archive_bucket)
+        before = editions.stats("2026-W48").get("bounced", 0)
+        assert ses_events.handler(bounce, LocalContext("ses"))["result"] == "suppressed"
+        ses_events.handler(bounce, LocalContext("ses"))  # EventBridge delivers at least once
+        assert store.get(reader_id).status is SubscriberStatus.suppressed  # type: ignore[union-attr]
+        assert editions.stats("2026-W48")["bounced"] == before + 1
+        complaint = event("ses_events_complaint")
+        complaint_id = complaint["detail"]["mail"]["tags"]["subscriber_id"][0]
+        store.put(Subscriber(id=complaint_id, email="c@example.com", status=SubscriberStatus.confirmed))
+        ses_events.handler(complaint, LocalContext("ses"))
+        assert store.get(complaint_id).status is SubscriberStatus.suppressed  # type: ignore[union-attr]
+
+
+class TestApi:
+    def call(self, sample: dict[str, Any]) -> dict[str, Any]:
+        from digest.handlers import api
+
+        return api.handler(sample, LocalContext("api"))  # type: ignore[no-any-return]
+
+    def test_subscribe_sends_one_confirmation(self, stack: LocalAws) -> None:
+        sample = event("api_subscribe")
+        sample["body"] = json.dumps({**json.loads(sample["body"]), "email": "new.reader@example.com"})
+        reply = self.call(sample)
+        assert reply["statusCode"] == 202
+        reader = SubscriberStore(get_settings().subscribers_table).get(subscriber_id("new.reader@example.com"))
+        assert reader and reader.status is SubscriberStatus.pending
+        assert reader.consents[-1].ip == sample["requestContext"]["identity"]["sourceIp"]
+        mails = [m for m in received_messages(stack.endpoint) if "new.reader@example.com" in m.destinations[0]]
+        body = email.message_from_string(mails[-1].raw, policy=policy.default).get_content()
+        assert "/confirm?token=" in body
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            "not json",
+            "[]",
+            '{"email": "x"}',
+            '{"email": "a@example.com"}',
+            '{"email": "a@example.com", "consent": false}',
+            json.dumps({"email": "a@example.com", "consent": True, "name": "n" * 5000}),
+            json.dumps({"email": "a" * 20_000}),
+        ],
+    )
+    def test_bad_subscribe_requests_get_400(self, stack: LocalAws, body: str) -> None:
+        sample = event("api_subscribe")
+        sample["body"] = body
+        reply = self.call(sample)
+        assert reply["statusCode"] in {400, 422}
+        assert "Traceback" not in reply["body"]
+
+    def test_honeypot_is_accepted_silently(self, stack: LocalAws) -> None:
+        sample = event("api_subscribe")
+        sample["body"] = json.dumps({"email": "bot@example.com", "consent": True, "website": "http://spam"})
+        assert self.call(sample)["statusCode"] == 202
+        assert SubscriberStore(get_settings().subscribers_table).get(subscriber_id("bot@example.com")) is None
+
+    def test_admin_needs_the_key(self, stack: LocalAws) -> None:
+        sample = event("api_admin_subscribers")
+        assert self.call(sample)["statusCode"] == 200
+        sample["headers"]["x-api-key"] = "wrong"
+        assert self.call(sample)["statusCode"] == 401
+        del sample["headers"]["x-api-key"]
+        sample["multiValueHeaders"] = {k: [v] for k, v in sample["headers"].items()}
+        assert self.call(sample)["statusCode"] == 401
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "digest.cli", *args], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+class TestCli:
+    def env(self, stack: LocalAws) -> dict[str, str]:
+        import os
+
+        return {**os.environ, "AWS_ENDPOINT_URL": stack.endpoint}
+
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ["nonsense"],
+            ["edition"],
+            ["edition", "show", "1999-W01"],
+            ["edition", "build", "--week", "2026-W99"],
+            ["edition", "build", "--week", "'; DROP TABLE"],
+            ["subscribers", "import", "/no/such.csv"],
+            ["edition", "send", "2026-W01"],
+            ["sources", "add", "Bad Id!", "x", "notaurl"],
+            ["subscribers", "list", "--status", "weird"],
+        ],
+    )
+    def test_user_errors_are_one_line(self, stack: LocalAws, args: list[str]) -> None:
+        result = run_cli(*args, env=self.env(stack))
+        assert result.returncode != 0
+        assert "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert result.stderr.startswith("digest: error:")
+
+    def test_import_reports_bad_rows_and_imports_the_rest(self, stack: LocalAws, tmp_path: Path) -> None:
+        csv = tmp_path / "readers.csv"
+        csv.write_text("email,name\nok1@example.com,One\nbroken,Two\nok2@example.com,\n")
+        result = run_cli("subscribers", "import", str(csv), env=self.env(stack))
+        assert json.loads(result.stdout) == {"imported": 2, "rejected": 1}
+        assert "line 3" in result.stderr
+        listed = run_cli("subscribers", "list", "--status", "confirmed", env=self.env(stack)).stdout
+        assert "ok1@example.com" in listed and "ok2@example.com" in listed

@@ -1,0 +1,140 @@
+"""Unit tests for story clustering: contract, edge cases, the chaining guard and a small quality check."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from digest.stories.cluster import ClusterItem, cluster, tokenize
+
+REPO = Path(__file__).resolve().parents[2]
+
+QUAKE = [
+    "Magnitude 7.1 earthquake strikes off Japan's Fukushima coast, tsunami warning issued",
+    "Japan earthquake: tsunami warning lifted after 7.1 quake hits Fukushima",
+    "Strong earthquake shakes Fukushima, Japan; tsunami advisory for the coast",
+    "Fukushima nuclear plant checked after magnitude 7.1 earthquake and tsunami warning",
+    "Tsunami warning in Japan after powerful Fukushima earthquake",
+]
+CHIPS = [
+    "Nvidia shares jump as quarterly revenue from AI chips beats forecasts",
+    "Nvidia revenue beats Wall Street forecasts on AI chip demand; shares rise",
+    "AI chip demand lifts Nvidia quarterly revenue past forecasts",
+    "Nvidia forecasts more AI chip revenue after record quarter, shares climb",
+    "Investors cheer Nvidia quarterly revenue beat driven by data-centre AI chips",
+]
+
+
+def items(titles: list[str], prefix: str = "a") -> list[ClusterItem]:
+    return [ClusterItem(id=f"{prefix}{i}", title=t) for i, t in enumerate(titles)]
+
+
+def test_empty_input() -> None:
+    assert cluster([]) == []
+
+
+def test_single_item() -> None:
+    assert cluster([ClusterItem(id="x", title="Anything at all")]) == [0]
+
+
+def test_identical_duplicates_cluster_together() -> None:
+    dup = ClusterItem(id="1", title="Storm Ciaran batters Cornwall", text="Winds of 100 mph hit the coast.")
+    labels = cluster([dup, ClusterItem(id="2", title=dup.title, text=dup.text), dup])
+    assert len(set(labels)) == 1
+
+
+def test_two_distinct_events_stay_apart() -> None:
+    labels = cluster(items(QUAKE + CHIPS))
+    quake, chips = set(labels[:5]), set(labels[5:])
+    assert len(quake) == 1 and len(chips) == 1
+    assert quake != chips
+
+
+def test_no_chaining_through_intermediate_items() -> None:
+    # A~B~C~D: each shares a few words with its neighbour, the ends share nothing. Single-link
+    # clustering (connected components) would put all four together.
+    chain = [
+        "ukraine grain corridor odesa port blockade shipping insurers",
+        "odesa port shipping insurers wheat prices export deal",
+        "wheat prices export deal egypt bread subsidies protests",
+        "egypt bread subsidies protests cairo police arrests activists",
+    ]
+    labels = cluster(items(chain))
+    assert labels[0] != labels[3]
+    assert len(set(labels)) > 1
+
+
+def test_bridge_article_does_not_merge_two_stories() -> None:
+    bridge = "Nvidia shares fall after Japan earthquake and Fukushima tsunami warning hit AI chip supply"
+    labels = cluster(items([*QUAKE, bridge, *CHIPS]))
+    assert len(set(labels[:5])) == 1 and len(set(labels[6:])) == 1
+    assert labels[0] != labels[6]
+
+
+def test_labels_follow_input_order() -> None:
+    mixed = [CHIPS[0], QUAKE[0], CHIPS[1], QUAKE[1], CHIPS[2], QUAKE[2]]
+    labels = cluster(items(mixed))
+    assert labels == [0, 1, 0, 1, 0, 1]
+    assert sorted(set(labels)) == list(range(len(set(labels))))
+
+
+def test_deterministic() -> None:
+    batch = items(QUAKE + CHIPS + ["Unrelated: local bakery wins award"])
+    assert cluster(batch) == cluster(list(batch))
+
+
+def test_title_only_and_text_only_items() -> None:
+    batch = [
+        ClusterItem(id="t1", title=QUAKE[0]),
+        ClusterItem(id="t2", title=QUAKE[1]),
+        ClusterItem(id="x1", text=QUAKE[2] + " " + QUAKE[3]),
+        ClusterItem(id="x2", text=QUAKE[4] + " " + QUAKE[1]),
+        ClusterItem(id="c1", text=CHIPS[0] + " " + CHIPS[1]),
+        ClusterItem(id="c2", title=CHIPS[2]),
+        ClusterItem(id="c3", title=CHIPS[3]),
+        ClusterItem(id="empty"),
+    ]
+    labels = cluster(batch)
+    assert len(labels) == len(batch)
+    assert len(set(labels[:4])) == 1 and len(set(labels[4:7])) == 1
+    assert labels[0] != labels[4]
+    assert labels[7] not in labels[:7]
+
+
+def test_published_far_apart_weakens_links() -> None:
+    t0 = datetime(2024, 5, 1, tzinfo=UTC)
+    same = [ClusterItem(id=f"s{i}", title=t, published=t0 + timedelta(hours=i)) for i, t in enumerate(QUAKE)]
+    later = [ClusterItem(id=f"l{i}", title=t, published=t0 + timedelta(days=60)) for i, t in enumerate(QUAKE[:3])]
+    labels = cluster(same + later)
+    assert len(set(labels[:5])) == 1
+    assert labels[5] != labels[0]
+
+
+def test_tokenize_normalises_raw_and_preprocessed_text() -> None:
+    assert tokenize("The Patriots' win: Brady's 3 TDs!") == ["patriot", "win", "brady", "tds"]
+    assert tokenize("patriot win brady") == ["patriot", "win", "brady"]
+
+
+def _dev_data() -> Path:
+    shared = Path(os.environ.get("DIGEST_SHARED_DATA", REPO.parent / "shared" / "data"))
+    return shared / "googlenews-dev" / "googlenews-dev.jsonl"
+
+
+def test_bcubed_on_dev_sample() -> None:
+    path = _dev_data()
+    if not path.is_file():
+        pytest.skip(f"dev data not found at {path}; set DIGEST_SHARED_DATA to the folder with googlenews-dev/")
+    with path.open(encoding="utf-8") as fh:
+        rows = [json.loads(line) for _, line in zip(range(1500), fh, strict=False)]
+    labels = cluster([ClusterItem(id=r["id"], title=r["title"], text=r["text"]) for r in rows])
+    gold = [r["story"] for r in rows]
+    pc, gc, jc = Counter(labels), Counter(gold), Counter(zip(labels, gold, strict=True))
+    p = sum(jc[(a, b)] / pc[a] for a, b in zip(labels, gold, strict=True)) / len(rows)
+    r = sum(jc[(a, b)] / gc[b] for a, b in zip(labels, gold, strict=True)) / len(rows)
+    f1 = 2 * p * r / (p + r)
+    assert f1 >= 0.9, f"BCubed P={p:.3f} R={r:.3f} F1={f1:.3f}"

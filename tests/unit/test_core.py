@@ -1,0 +1,155 @@
+"""Pure core: tokens, readers' CSV, summaries, the edition window, MIME composition."""
+
+from __future__ import annotations
+
+import email
+import time
+from datetime import UTC, datetime
+from email import policy
+
+import pytest
+
+from digest.mail.compose import Envelope, Letter, Reader, compose
+from digest.models import Section, SubscriberStatus
+from digest.readers import ReaderError, parse_import, subscriber_id
+from digest.render.edition import PREFERENCES_URL, READER_NAME, UNSUBSCRIBE_URL
+from digest.stories.summary import sentences, summarise
+from digest.stories.window import WeekError, edition_window, send_time
+from digest.tokens import Purpose, TokenError, make_token, read_token
+
+
+class TestTokens:
+    def test_round_trip(self) -> None:
+        token = make_token("k1", Purpose.unsubscribe, "abc")
+        assert read_token(["k1"], token, Purpose.unsubscribe) == "abc"
+
+    def test_rotation_keeps_old_links_working(self) -> None:
+        token = make_token("old", Purpose.preferences, "abc")
+        assert read_token(["new", "old"], token, Purpose.preferences) == "abc"
+
+    @pytest.mark.parametrize(
+        "mangle",
+        [
+            lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"),  # tampered signature
+            lambda t: "x" + t,  # tampered payload
+            lambda t: "",
+            lambda t: "a.b.c",
+            lambda t: "!!!.???",
+            lambda t: "A" * 5000,
+        ],
+    )
+    def test_tampered_and_malformed(self, mangle) -> None:  # type: ignore[no-untyped-def]
+        token = make_token("k1", Purpose.unsubscribe, "abc")
+        with pytest.raises(TokenError):
+            read_token(["k1"], mangle(token), Purpose.unsubscribe)
+
+    def test_forged_with_another_key(self) -> None:
+        with pytest.raises(TokenError, match="not valid"):
+            read_token(["k1"], make_token("attacker", Purpose.unsubscribe, "abc"), Purpose.unsubscribe)
+
+    def test_wrong_purpose(self) -> None:
+        with pytest.raises(TokenError, match="something else"):
+            read_token(["k1"], make_token("k1", Purpose.confirm, "abc"), Purpose.unsubscribe)
+
+    def test_expired(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        token = make_token("k1", Purpose.confirm, "abc", ttl_seconds=60)
+        monkeypatch.setattr(time, "time", lambda: 10**10)
+        with pytest.raises(TokenError, match="expired"):
+            read_token(["k1"], token, Purpose.confirm)
+
+
+class TestImport:
+    def test_rows_and_defaults(self) -> None:
+        result = parse_import(
+            "Email,Name,Sections,Timezone,Status\n"
+            "A@Example.com,Ada,lead;top,Europe/London,\n"
+            "b@example.org,,,,pending\n"
+            "broken,,,,\n"
+            "c@example.net,,nonsense,,\n"
+            "d@example.net,,,Mars/Olympus,\n"
+            "e@example.net,,,,erased\n"
+            "f@example.net,,,,,extra\n"
+        )
+        assert [r.email for r in result.readers] == ["A@example.com", "b@example.org"]
+        first = result.readers[0]
+        assert first.status is SubscriberStatus.confirmed
+        assert first.sections == [Section.lead, Section.top]
+        assert first.consents[0].source == "import"
+        assert first.id == subscriber_id("a@example.com")
+        assert result.readers[1].status is SubscriberStatus.pending
+        assert len(result.errors) == 5
+        assert result.errors[0].startswith("line 4:")
+
+    def test_header_required(self) -> None:
+        with pytest.raises(ReaderError, match="email"):
+            parse_import("name\nAda\n")
+
+    def test_hostile_and_oversized(self) -> None:
+        result = parse_import("email,name\n" + ("x" * 400) + "@example.com,Ada\n" + "=cmd|' /C calc'!A0,\n")
+        assert result.readers == [] and len(result.errors) == 2
+
+
+class TestSummary:
+    def test_sentences_keep_abbreviations(self) -> None:
+        text = "Dr. Sandvold met Mr. Ash at 9 a.m. on Friday. The U.S. delegation left. Then it rained!"
+        assert sentences(text) == [
+            "Dr. Sandvold met Mr. Ash at 9 a.m. on Friday.",
+            "The U.S. delegation left.",
+            "Then it rained!",
+        ]
+
+    def test_summary_never_cuts_mid_word(self) -> None:
+        long = "word " * 200
+        summary = summarise(long, limit=100)
+        assert len(summary) <= 100 and summary.endswith("…") and "wor…" not in summary
+
+    def test_fallback(self) -> None:
+        assert summarise("", "The feed summary. More.").startswith("The feed summary.")
+
+
+class TestWindow:
+    def test_week_ends_at_send_time_in_newsroom_zone(self) -> None:
+        end = send_time("2026-W48", timezone="Europe/London", send_day="FRI", send_hour=7)
+        assert end == datetime(2026, 11, 27, 7, tzinfo=UTC)
+        summer = send_time("2026-W27", timezone="Europe/London", send_day="FRI", send_hour=7)
+        assert summer == datetime(2026, 7, 3, 6, tzinfo=UTC)
+
+    def test_default_is_next_send(self) -> None:
+        now = datetime(2026, 11, 27, 8, tzinfo=UTC)  # just after Friday's send
+        week, start, end = edition_window(None, timezone="Europe/London", send_day="FRI", send_hour=7, now=now)
+        assert week == "2026-W49" and end - start == end - start and start == datetime(2026, 11, 27, 7, tzinfo=UTC)
+
+    @pytest.mark.parametrize("bad", ["2026-48", "2026-W54", "W48", "2026-W4８", "x" * 1000])
+    def test_bad_week(self, bad: str) -> None:
+        with pytest.raises(WeekError):
+            send_time(bad, timezone="UTC", send_day="FRI", send_hour=7)
+
+
+def test_compose_is_a_complete_one_click_message() -> None:
+    letter = Letter(
+        subject="The Friday Digest: Storm Maren — “clean-up” begins",
+        html=f'<p>Dear {READER_NAME}</p><a href="{UNSUBSCRIBE_URL}">u</a><a href="{PREFERENCES_URL}">p</a>',
+        text=f"Dear {READER_NAME}\nUnsubscribe: {UNSUBSCRIBE_URL}\n",
+    )
+    reader = Reader(
+        "zoe@example.se",
+        "Zoë <script>",
+        "https://api.example/unsubscribe/t?a=1&b=2",
+        "https://api.example/preferences/t",
+    )
+    raw = compose(
+        letter,
+        reader,
+        Envelope("digest@example.org", "The Friday Digest", "The Friday Digest <weekly.example.org>", "2026-W48"),
+    )
+    message = email.message_from_bytes(raw, policy=policy.default)
+    assert message.get_content_type() == "multipart/alternative"
+    assert message["List-Unsubscribe"] == "<https://api.example/unsubscribe/t?a=1&b=2>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["List-Id"] and message["Message-ID"] and message["Date"]
+    assert message["Subject"] == letter.subject
+    html = message.get_body(("html",)).get_content()
+    assert "Zoë &lt;script&gt;" in html and "a=1&amp;b=2" in html
+    text = message.get_body(("plain",)).get_content()
+    assert "https://api.example/unsubscribe/t?a=1&b=2" in text and "Zoë <script>" in text
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n"))

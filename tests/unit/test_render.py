@@ -1,0 +1,584 @@
+"""The renderer's quality gates: what a reader's mail client and browser receive.
+
+Editions are built in code (several sections, a dozen-plus stories, one of them hostile) and the
+rendered HTML, plain text, archive page, index and feed are checked for size, accessibility,
+safety and the placeholders the mail composer fills in.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from markupsafe import escape
+
+from digest.models import SECTION_TITLES, Edition, EditionSection, Kind, Section, Story, StoryArticle
+from digest.render.edition import (
+    MAX_HTML_BYTES,
+    PREFERENCES_URL,
+    READER_NAME,
+    UNSUBSCRIBE_URL,
+    ArchiveEntry,
+    Branding,
+    RenderedEdition,
+    environment,
+    first_sentence,
+    render_archive_feed,
+    render_archive_index,
+    render_edition,
+    safe_url,
+    truncate,
+)
+from digest.settings import Settings
+
+LAYOUTS = Path(__file__).resolve().parents[2] / "layouts"
+VIEW_ONLINE = "http://127.0.0.1:8000/archive/2026-W48.html"
+SUBSCRIBE = "http://127.0.0.1:3000/subscribe"
+TZ = "Europe/London"
+PUBLISHED = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+
+LONG_TITLE = " ".join(["Interminable"] * 385)[:5000]  # 5,000 characters of words
+ARABIC = "مفاوضات وقف إطلاق النار تدخل يومها الثالث في القاهرة"
+HEBREW = "ניתוח היסטורי של המגעים בין הצדדים לאורך שלושה עשורים."
+EMOJI = "The last ferryman of the Volga 🚣‍♂️🌊"
+
+
+def article(key: str, source: str, *, url: str | None = None, image: str | None = None) -> StoryArticle:
+    slug = re.sub(r"[^a-z]", "", source.lower()) or "outlet"
+    return StoryArticle(
+        id=f"a-{key}",
+        url=url or f"https://{slug}.example.com/2026/11/{key}",
+        title=f"Article {key}",
+        source=source,
+        published=PUBLISHED,
+        image=image,
+    )
+
+
+def story(
+    key: str,
+    headline: str,
+    summary: str = "",
+    *,
+    kind: Kind = Kind.news,
+    source: str = "Reuters",
+    also: tuple[str, ...] = ("BBC News", "The Guardian"),
+    url: str | None = None,
+    image: str | None = None,
+) -> Story:
+    return Story(
+        id=key,
+        headline=headline,
+        summary=summary,
+        kind=kind,
+        score=0.5,
+        lead=article(key, source, url=url, image=image),
+        also=[article(f"{key}-{i}", name) for i, name in enumerate(also)],
+        outlets=1 + len(also),
+    )
+
+
+def hostile_story() -> Story:
+    return Story(
+        id="hostile",
+        headline='<script>alert(1)</script> Breaking <b>news</b> & "quotes"\nwith a line break',
+        summary='<img src=x onerror="alert(1)"> A summary <a href="https://evil.example.com/">click</a>.',
+        kind=Kind.news,
+        score=0.9,
+        lead=StoryArticle(
+            id="a-hostile",
+            url="javascript:alert(1)",
+            title="x",
+            source='"><svg onload=alert(1)>',
+            published=PUBLISHED,
+            image="javascript:alert(2)",
+        ),
+        also=[
+            StoryArticle(
+                id="a-h1",
+                url="data:text/html,<script>alert(1)</script>",
+                title="x",
+                source="Data Outlet",
+                published=PUBLISHED,
+            ),
+            StoryArticle(id="a-h2", url=" JaVaScRiPt:alert(1)", title="x", source="Sneaky Outlet", published=PUBLISHED),
+            StoryArticle(
+                id="a-h3",
+                url="https://fine.example.com/story?a=1&b=<2>",
+                title="x",
+                source="Fine Outlet",
+                published=PUBLISHED,
+            ),
+        ],
+        outlets=4,
+    )
+
+
+def make_edition(*, briefs: int = 6, empty_features: bool = False) -> Edition:
+    lead = story(
+        "lead",
+        "Putin hails ties with Iran in meeting with Raisi",
+        "Russian President Vladimir Putin on Thursday praised his country's relations with Iran at a "
+        "meeting with Ebrahim Raisi. Since launching its assault on Ukraine, Moscow has sought to "
+        "deepen its economic and political ties with Tehran.",
+        source="The Moscow Times",
+        also=("Reuters", "Al Jazeera", "BBC News", "Le Monde", "Der Spiegel", "AP", "NPR"),
+        image="https://images.example.com/lead.jpg",
+    )
+    top = [
+        story(
+            "top-1",
+            "EU leaders agree new sanctions package after marathon talks",
+            "The 27 member states settled on a twelfth round of measures. Hungary dropped its objection.",
+            source="Politico Europe",
+        ),
+        story(
+            "top-2",
+            "Central bank holds rates but signals cuts next spring",
+            "Policymakers voted 6-3 to keep the benchmark rate at 5.25%.",
+            source="Financial Times",
+        ),
+        hostile_story(),
+        story("top-arabic", ARABIC, "قال مسؤولون إن المحادثات أحرزت تقدماً.", source="الجزيرة"),
+        story("top-long", LONG_TITLE, "A story whose title never ends.", source="Verbose Times"),
+    ]
+    features = [
+        story(
+            "feat-1",
+            EMOJI,
+            "For forty years Ivan has carried villagers across the river 🛶.",
+            kind=Kind.feature,
+            source="The Moscow Times 📰",
+        ),
+        story("feat-hebrew", "שיחות השלום: מה השתנה מאז 1993", HEBREW, kind=Kind.feature, source="Haaretz"),
+    ]
+    analysis = [
+        story(
+            "an-1",
+            "Why the sanctions are finally starting to bite",
+            "Three data points say so.",
+            kind=Kind.analysis,
+            source="The Economist",
+        ),
+        story(
+            "an-2",
+            "Europe cannot keep outsourcing its security",
+            "Time to deliver.",
+            kind=Kind.opinion,
+            source="Le Monde",
+        ),
+    ]
+    more = [
+        story(
+            f"more-{i:03d}",
+            f"Brief number {i}: parliament approves a law after a heated debate",
+            source="El País",
+            also=(),
+            url=f"https://elpais.example.com/2026/11/brief-{i:03d}-" + "x" * 60,
+        )
+        for i in range(briefs)
+    ]
+    sections = [
+        (Section.lead, [lead]),
+        (Section.top, top),
+        (Section.features, [] if empty_features else features),
+        (Section.analysis, analysis),
+        (Section.more, more),
+    ]
+    return Edition(
+        id="2026-W48",
+        number=48,
+        window_start=datetime(2026, 11, 20, 7, tzinfo=UTC),
+        window_end=datetime(2026, 11, 27, 7, tzinfo=UTC),
+        sections=[EditionSection(key=key, title=SECTION_TITLES[key], stories=items) for key, items in sections],
+        article_count=412,
+    )
+
+
+@pytest.fixture(scope="module")
+def branding() -> Branding:
+    return Branding.from_settings(Settings())
+
+
+def render(edition: Edition, branding: Branding, **kwargs: object) -> RenderedEdition:
+    return render_edition(
+        edition,
+        branding,
+        layouts_dir=LAYOUTS,
+        timezone=TZ,
+        view_online_url=VIEW_ONLINE,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture(scope="module")
+def email(branding: Branding) -> RenderedEdition:
+    return render(make_edition(), branding)
+
+
+@pytest.fixture(scope="module")
+def web(branding: Branding) -> RenderedEdition:
+    return render(make_edition(), branding, web=True, subscribe_url=SUBSCRIBE)
+
+
+class Tags(HTMLParser):
+    """Every start tag with its attributes (comments, i.e. Outlook-only markup, are skipped)."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    handle_startendtag = handle_starttag
+
+    def all(self, name: str) -> list[dict[str, str | None]]:
+        return [attrs for tag, attrs in self.tags if tag == name]
+
+    def values(self, attr: str) -> list[str]:
+        return [v for _, attrs in self.tags for k, v in attrs.items() if k == attr and v is not None]
+
+
+def story_urls(edition: Edition) -> list[str]:
+    """Each story's own link (the lead article), where it is a link at all."""
+    return [item.lead.url for item in edition.stories() if safe_url(item.lead.url)]
+
+
+# -- the email HTML ---------------------------------------------------------------------------------
+
+
+def test_html_within_size_budget(email: RenderedEdition) -> None:
+    assert email.html_bytes <= MAX_HTML_BYTES
+    assert email.dropped == []
+
+
+def test_every_image_has_alt(branding: Branding) -> None:
+    logo = replace(branding, logo_url="https://cdn.example.com/logo.png")
+    for html in (render(make_edition(), branding).html, render(make_edition(), logo).html):
+        images = Tags(html).all("img")
+        assert images, "the lead story's picture should be there"
+        assert all((img.get("alt") or "").strip() for img in images)
+    assert any(img.get("alt") == branding.name for img in Tags(render(make_edition(), logo).html).all("img"))
+
+
+def test_document_has_lang_title_and_color_scheme(email: RenderedEdition) -> None:
+    tags = Tags(email.html)
+    assert tags.all("html")[0].get("lang") == "en"
+    metas = {m.get("name"): m.get("content") for m in tags.all("meta")}
+    assert metas.get("color-scheme") == "light dark"
+    assert "supported-color-schemes" in metas
+    assert f"<title>{email.subject}</title>".replace("'", "&#39;") in email.html
+
+
+def test_no_line_breaks_in_attributes(email: RenderedEdition, web: RenderedEdition) -> None:
+    for html in (email.html, web.html):
+        for _, attrs in Tags(html).tags:
+            for name, value in attrs.items():
+                assert "\n" not in (value or "") and "\\n" not in (value or ""), (name, value)
+
+
+def test_no_scripts_handlers_or_external_css(email: RenderedEdition, web: RenderedEdition) -> None:
+    for html in (email.html, web.html):
+        assert "<script" not in html.lower()
+        assert "javascript:" not in html.lower()
+        assert not re.search(r"<link[^>]+rel=[\"']?stylesheet", html, re.I)
+        for tag, attrs in Tags(html).tags:
+            assert not [name for name in attrs if name.startswith("on")], (tag, attrs)
+            assert not [v for v in attrs.values() if "javascript:" in (v or "").lower().replace(" ", "")]
+
+
+def test_links_are_absolute_http_or_placeholders(email: RenderedEdition) -> None:
+    hrefs = Tags(email.html).values("href")
+    assert hrefs
+    for href in hrefs:
+        assert href.startswith(("https://", "http://", "mailto:")) or href in (UNSUBSCRIBE_URL, PREFERENCES_URL), href
+    for src in Tags(email.html).values("src"):
+        assert src.startswith(("https://", "http://")), src
+
+
+def test_email_carries_placeholders_and_view_online_link(email: RenderedEdition) -> None:
+    hrefs = Tags(email.html).values("href")
+    assert UNSUBSCRIBE_URL in hrefs
+    assert PREFERENCES_URL in hrefs
+    assert VIEW_ONLINE in hrefs
+    assert READER_NAME in email.html
+    assert "Unsubscribe" in email.html and "Manage preferences" in email.html
+    assert "You receive this because you subscribed to The Friday Digest" in email.html
+    assert "every Friday" in email.html
+    assert "1 Example Street" in email.html
+    assert "https://example.org/privacy" in hrefs
+
+
+def test_masthead_date_number_and_sections(email: RenderedEdition) -> None:
+    html = email.html
+    assert "Friday 27 November 2026" in html
+    assert "No. 48" in html
+    for title in SECTION_TITLES.values():
+        assert title.replace("&", "&amp;") in html
+    # sections appear in reading order
+    positions = [html.index(t.replace("&", "&amp;")) for t in SECTION_TITLES.values()]
+    assert positions == sorted(positions)
+    assert "Also covered by:" in html
+    assert "and 2 more" in html  # 7 outlets covered the lead, 5 are listed
+
+
+def test_support_block(email: RenderedEdition) -> None:
+    html = email.html
+    assert "A message from The Friday Digest" in html
+    hrefs = Tags(html).values("href")
+    for period in ("once", "monthly", "annual"):
+        assert f"https://example.org/support?period={period}" in hrefs
+    for label in (">Once<", ">Monthly<", ">Annual<"):
+        assert label in html
+
+
+def test_hostile_content_is_escaped_and_defanged(email: RenderedEdition) -> None:
+    html = email.html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Breaking &lt;b&gt;news&lt;/b&gt;" in html
+    assert "&lt;img src=x onerror=" in html  # shown as text, never as markup
+    assert "&#34;&gt;&lt;svg onload=alert(1)&gt;" in html or "&quot;&gt;&lt;svg onload=alert(1)&gt;" in html
+    hrefs = Tags(html).values("href")
+    assert not [h for h in hrefs if h.lower().lstrip().startswith(("javascript", "data:"))]
+    assert "https://fine.example.com/story?a=1&b=<2>" in hrefs  # a real link survives, escaped
+    assert "Sneaky Outlet" in html  # the outlet is still credited, just not linked
+
+
+def test_long_titles_truncated_at_word_boundary(email: RenderedEdition) -> None:
+    assert LONG_TITLE not in email.html
+    shown = re.search(r"(Interminable(?: Interminable)*)…", email.html)
+    assert shown is not None
+    assert len(shown.group(0)) <= 300
+
+
+def test_rtl_and_emoji_text(email: RenderedEdition) -> None:
+    html = email.html
+    assert ARABIC in html and HEBREW in html and "🚣" in html and "📰" in html
+    directed = [text for text in re.findall(r'dir="auto"[^>]*>([^<]*)', html)]
+    assert any(ARABIC in t or t.strip() == "" for t in directed)
+    assert re.search(r'<h3 dir="auto"[^>]*><a [^>]*>' + re.escape(ARABIC), html)
+
+
+def test_subject_and_preheader(email: RenderedEdition) -> None:
+    assert email.subject == "The Friday Digest: Putin hails ties with Iran in meeting with Raisi"
+    assert email.preheader == (
+        "Russian President Vladimir Putin on Thursday praised his country's relations with Iran at a meeting with…"
+    )
+    assert len(email.preheader) <= 110
+    assert str(escape(email.preheader)) in email.html  # as Jinja escapes it
+    assert "&#847;&zwnj;&nbsp;" in email.html
+
+
+def test_subject_is_trimmed_single_line(branding: Branding) -> None:
+    edition = make_edition()
+    edition.sections[0].stories[0] = hostile_story()
+    rendered = render(edition, branding)
+    assert "\n" not in rendered.subject and "\r" not in rendered.subject
+    assert len(rendered.subject) <= 90
+    edition.sections[0].stories[0] = story("x", LONG_TITLE, "Short. Then more.")
+    rendered = render(edition, branding)
+    assert len(rendered.subject) <= 90 and rendered.subject.endswith("Interminable…")
+    assert rendered.preheader == "Short."
+
+
+def test_empty_sections_are_omitted(branding: Branding) -> None:
+    rendered = render(make_edition(empty_features=True), branding)
+    assert ">Features<" not in rendered.html
+    assert "Features\n========" not in rendered.text
+    assert ">Top news<" in rendered.html
+
+
+def test_reader_section_choice(branding: Branding) -> None:
+    rendered = render(make_edition(), branding, sections=frozenset({Section.top, Section.more}))
+    assert ">The big story<" not in rendered.html and ">Features<" not in rendered.html
+    assert ">Top news<" in rendered.html and ">More this week<" in rendered.html
+    assert "Putin hails" not in rendered.html
+    assert rendered.subject == "The Friday Digest: EU leaders agree new sanctions package after marathon talks"
+
+
+def test_size_gate_drops_briefs_from_the_end(branding: Branding) -> None:
+    edition = make_edition(briefs=300)
+    rendered = render(edition, branding)
+    assert rendered.html_bytes <= MAX_HTML_BYTES
+    briefs = [s.id for s in edition.sections[-1].stories]
+    assert rendered.dropped, "300 briefs cannot fit in 90 KB"
+    kept = len(briefs) - len(rendered.dropped)
+    assert rendered.dropped == briefs[kept:]
+    assert kept > 0
+    assert f"brief-{kept - 1:03d}-" in rendered.html
+    assert f"brief-{kept:03d}-" not in rendered.html
+    assert f"brief-{kept:03d}-" not in rendered.text  # the text part matches the HTML
+    # one more brief would not have fitted
+    bigger = render(edition, branding, max_html_bytes=rendered.html_bytes - 1)
+    assert len(bigger.dropped) > len(rendered.dropped)
+
+
+# -- the plain-text part ----------------------------------------------------------------------------
+
+
+def test_text_part(email: RenderedEdition) -> None:
+    text = email.text
+    edition = make_edition()
+    for url in story_urls(edition):
+        assert url in text, url
+    for href in Tags(email.html).values("href"):  # every link of the HTML part, in full
+        assert href in text, href
+    assert "javascript:" not in text.lower()
+    assert "<script>alert(1)</script> Breaking" in text  # plain text, shown as typed
+    assert f"Unsubscribe: {UNSUBSCRIBE_URL}" in text
+    assert f"Manage preferences: {PREFERENCES_URL}" in text
+    assert f"Dear {READER_NAME}," in text
+    assert VIEW_ONLINE in text
+    assert "https://example.org/support?period=monthly" in text
+    assert "1 Example Street" in text
+    assert "Top news\n========" in text
+    assert "Analysis & opinion\n==================" in text
+    assert "Analysis &amp;" not in text  # not HTML-escaped
+    for line in text.splitlines():
+        assert len(line) <= 72 or "://" in line or "@@" in line, line
+
+
+# -- the web archive page ---------------------------------------------------------------------------
+
+
+def test_web_version(web: RenderedEdition) -> None:
+    assert "@@" not in web.html and "@@" not in web.text
+    hrefs = Tags(web.html).values("href")
+    assert SUBSCRIBE in hrefs
+    assert VIEW_ONLINE not in hrefs
+    assert "View this email in your browser" not in web.html
+    assert "Subscribe" in web.html
+    assert web.html_bytes <= MAX_HTML_BYTES
+    assert Tags(web.html).all("html")[0].get("lang") == "en"
+
+
+# -- pieces -----------------------------------------------------------------------------------------
+
+
+def test_branding(branding: Branding) -> None:
+    assert branding.name == "The Friday Digest"
+    assert branding.support_annual_url == "https://example.org/support?period=annual"
+    assert branding.subscribe_url == "http://127.0.0.1:3000/subscribe"
+    assert Branding(name="X", support_url="https://x.org/give?lang=en").support_once_url == (
+        "https://x.org/give?lang=en&period=once"
+    )
+    with pytest.raises(ValueError):
+        Branding(name="X", primary_colour='red;" onload="x')
+    with pytest.raises(ValueError):
+        Branding(name="X", font_stack="Georgia; } body { display:none")
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://example.com/a?b=1", True),
+        ("http://127.0.0.1:8000/x", True),
+        ("javascript:alert(1)", False),
+        (" JAVASCRIPT:alert(1)", False),
+        ("data:text/html,hi", False),
+        ("//evil.example.com/x", False),
+        ("/relative", False),
+        ("https://exa mple.com", False),
+        ("https:alert(1)", False),
+        ("http://[::1", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_safe_url(url: str | None, ok: bool) -> None:
+    assert (safe_url(url) is not None) is ok
+
+
+def test_truncate_and_first_sentence() -> None:
+    assert truncate("short", 10) == "short"
+    assert truncate("one two three four", 12) == "one two…"
+    assert len(truncate("x" * 500, 300)) == 300
+    assert first_sentence("Mr. Smith went to Washington. Then home.") == "Mr. Smith went to Washington."
+    assert first_sentence("The U.S. economy grew 3.2% in Q3. Markets rose.") == "The U.S. economy grew 3.2% in Q3."
+    assert first_sentence("No full stop here") == "No full stop here"
+
+
+def test_environment_is_cached_and_escapes_by_extension() -> None:
+    env = environment(LAYOUTS)
+    assert env is environment(str(LAYOUTS))
+    assert env.autoescape("edition.mjml.j2") and env.autoescape("archive_index.html.j2")  # type: ignore[operator]
+    assert env.autoescape("archive_feed.xml.j2")  # type: ignore[operator]
+    assert not env.autoescape("edition.txt.j2")  # type: ignore[operator]
+
+
+def test_edition_without_stories_renders(branding: Branding) -> None:
+    edition = make_edition()
+    for section in edition.sections:
+        section.stories = []
+    rendered = render(edition, branding)
+    assert rendered.subject == "The Friday Digest: No. 48, Friday 27 November 2026"
+    assert UNSUBSCRIBE_URL in rendered.html
+
+
+# -- archive index and feed -------------------------------------------------------------------------
+
+
+def archive_entries() -> list[ArchiveEntry]:
+    week48 = ArchiveEntry.from_edition(make_edition(), url=VIEW_ONLINE, timezone=TZ)
+    assert isinstance(week48.date, datetime)
+    return [
+        ArchiveEntry(
+            id="2026-W46",
+            number=46,
+            date=(week48.date - timedelta(days=14)).date(),  # a bare date
+            headline=ARABIC,
+            url="javascript:alert(1)",
+        ),
+        week48,
+        ArchiveEntry(
+            id="2026-W47",
+            number=47,
+            date=week48.date - timedelta(days=7),
+            headline="Floods in Wales & the <west> ]]> \x0b",
+            url="http://127.0.0.1:8000/archive/2026-W47.html",
+            summary="Rivers burst their banks.",
+        ),
+    ]
+
+
+def test_archive_index(branding: Branding) -> None:
+    html = render_archive_index(
+        archive_entries(), branding, layouts_dir=LAYOUTS, base_url="http://127.0.0.1:8000/archive"
+    )
+    tags = Tags(html)
+    assert tags.all("html")[0].get("lang") == "en"
+    assert {m.get("name"): m.get("content") for m in tags.all("meta")}.get("color-scheme") == "light dark"
+    assert "<style>" in html and not re.search(r"<link[^>]+stylesheet", html)
+    assert "<script" not in html and "javascript:" not in html
+    # newest first, each linking to its page
+    assert html.index("No. 48") < html.index("No. 47") < html.index("No. 46")
+    assert VIEW_ONLINE in tags.values("href")
+    assert "Friday 27 November 2026" in html
+    assert "Putin hails ties with Iran" in html
+    assert "Floods in Wales &amp; the &lt;west&gt;" in html
+    assert f'dir="auto">{ARABIC}' in html
+
+
+def test_archive_feed_is_valid_rss(branding: Branding) -> None:
+    feed = render_archive_feed(
+        archive_entries(), branding, layouts_dir=LAYOUTS, base_url="http://127.0.0.1:8000/archive"
+    )
+    root = ET.fromstring(feed.encode("utf-8"))
+    assert root.tag == "rss" and root.get("version") == "2.0"
+    channel = root.find("channel")
+    assert channel is not None and channel.findtext("title") == "The Friday Digest"
+    items = channel.findall("item")
+    assert [i.findtext("title", "").split(",")[0] for i in items] == ["No. 48", "No. 47", "No. 46"]
+    assert items[0].findtext("link") == VIEW_ONLINE
+    assert items[0].findtext("pubDate") == "Fri, 27 Nov 2026 07:00:00 +0000"
+    assert "Floods in Wales & the <west> ]]>" in (items[1].findtext("title") or "")
+    assert items[2].find("link") is None  # an unsafe URL is left out
+    assert items[2].findtext("pubDate") == "Fri, 13 Nov 2026 00:00:00 +0000"
+    assert "javascript:" not in feed
