@@ -228,3 +228,39 @@ class TestCli:
         assert "line 3" in result.stderr
         listed = run_cli("subscribers", "list", "--status", "confirmed", env=self.env(stack)).stdout
         assert "ok1@example.com" in listed and "ok2@example.com" in listed
+
+
+class TestScheduledHandlers:
+    def test_fanout_queues_each_due_source_once(self, stack: LocalAws) -> None:
+        from digest.handlers import ingest_fanout
+        from digest.models import Source
+        from digest.store.sources import SourceStore
+
+        sources = SourceStore(get_settings().sources_table)
+        sources.put(Source(id="due-one", name="Due", feed_url="https://example.org/feed.xml"))
+        sources.put(Source(id="paused", name="Paused", feed_url="https://example.org/p.xml", active=False))
+        assert ingest_fanout.handler(event("ingest_fanout"), LocalContext("fanout")) == {"queued": 1}
+
+    def test_dispatch_refuses_an_unknown_edition(self, stack: LocalAws) -> None:
+        from digest.handlers import send_dispatch
+        from digest.mail.service import SendError
+
+        with pytest.raises(SendError, match="no edition 2026-W48|approve it"):
+            send_dispatch.handler(event("send_dispatch"), LocalContext("dispatch"))
+
+    @pytest.mark.parametrize("payload", [{"edition_id": "bogus"}, {"edition_id": 5}, {"other": 1}])
+    def test_dispatch_rejects_malformed_input(self, stack: LocalAws, payload: dict[str, Any]) -> None:
+        from pydantic import ValidationError
+
+        from digest.handlers import send_dispatch
+
+        with pytest.raises(ValidationError):
+            send_dispatch.handler(payload, LocalContext("dispatch"))
+
+    def test_build_rejects_malformed_week(self, stack: LocalAws) -> None:
+        from pydantic import ValidationError
+
+        from digest.handlers import build_edition
+
+        with pytest.raises(ValidationError):
+            build_edition.handler({"week": "2026-W48; rm -rf"}, LocalContext("build"))

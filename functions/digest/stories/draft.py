@@ -32,7 +32,12 @@ _SECTION_OF_KIND = {
 def group_stories(
     articles: Sequence[Article], authority: Mapping[str, float], window: tuple[datetime, datetime]
 ) -> list[Story]:
-    """Cluster the week's articles and rank the resulting stories, most important first."""
+    """Cluster the week's articles and rank the resulting stories, most important first.
+
+    A feature, analysis or opinion piece about a news event clusters with that event's reports, but
+    it is a piece of its own that readers look for in its own section: it is split off the news
+    story and stands alone there.
+    """
     items = [
         ClusterItem(id=a.id, title=a.title, text=a.text or a.summary, published=a.published, source=a.source)
         for a in articles
@@ -40,7 +45,12 @@ def group_stories(
     groups: dict[int, list[Article]] = defaultdict(list)
     for article, label in zip(articles, cluster(items), strict=True):
         groups[label].append(article)
-    stories = [make_story(group, authority, window) for group in groups.values()]
+    stories: list[Story] = []
+    for group in groups.values():
+        reports = [a for a in group if _SECTION_OF_KIND[a.kind] is Section.top]
+        if reports:
+            stories.append(make_story(reports, authority, window))
+        stories.extend(make_story([a], authority, window) for a in group if a not in reports)
     return sorted(stories, key=lambda s: (-s.score, s.id))
 
 
