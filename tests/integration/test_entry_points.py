@@ -245,7 +245,7 @@ class TestScheduledHandlers:
         from digest.handlers import send_dispatch
         from digest.mail.service import SendError
 
-        with pytest.raises(SendError, match="no edition 2026-W48|approve it"):
+        with pytest.raises(SendError, match=r"no edition 2026-W48|approve it"):
             send_dispatch.handler(event("send_dispatch"), LocalContext("dispatch"))
 
     @pytest.mark.parametrize("payload", [{"edition_id": "bogus"}, {"edition_id": 5}, {"other": 1}])
