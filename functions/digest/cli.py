@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gzip
 import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
@@ -84,8 +86,123 @@ def cmd_sources_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_input(name: str, fetcher: Any) -> tuple[bytes, str]:
+    """The bytes of a file (``.gz`` decompressed) or URL, and the URL they came from ('' for files)."""
+    if name.startswith(("http://", "https://")):
+        reply = fetcher.fetch(name)
+        return reply.body, str(reply.url)
+    path = Path(name)
+    if not path.is_file():
+        raise UserError(f"no such file: {name}")
+    data = path.read_bytes()
+    if name.endswith(".gz"):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as error:
+            raise UserError(f"not a gzip file: {error}") from error
+    return data, ""
+
+
+def _each_input(inputs: list[str], work: Callable[[str], list[dict[str, Any]]]) -> int:
+    """Run ``work`` on every input, printing its JSON lines; a failing input prints its error and sets exit 1."""
+    failed = False
+    for name in inputs:
+        try:
+            lines = work(name)
+        except Exception as error:  # any input may fail in its own way; the others still run
+            failed = True
+            lines = [{"input": name, "error": _one_sentence(error)}]
+        for line in lines:
+            print(json.dumps(line, ensure_ascii=False))
+    return EXIT_USER_ERROR if failed else 0
+
+
+def _one_sentence(error: BaseException) -> str:
+    if isinstance(error, ValidationError):
+        first = error.errors(include_url=False)[0]
+        return f"invalid {'.'.join(map(str, first['loc']))}: {first['msg']}"
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text[:300]
+
+
+def _iso(moment: Any) -> str | None:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+def cmd_parse_feed(args: argparse.Namespace) -> int:
+    from digest.ingest.feeds import parse_feed
+    from digest.ingest.fetch import Fetcher
+
+    fetcher = Fetcher.from_settings(_settings())
+
+    def work(name: str) -> list[dict[str, Any]]:
+        data, url = _read_input(name, fetcher)
+        parsed = parse_feed(data, url=url)
+        return [
+            {
+                "input": name, "id": a.id, "url": a.url, "guid": a.guid, "title": a.title, "summary": a.summary,
+                "text": a.text, "author": a.author, "published": _iso(a.published), "source": a.source,
+                "lang": a.lang, "categories": a.categories, "image": a.image, "kind": a.kind.value,
+            }
+            for a in parsed.articles
+        ]  # fmt: skip
+
+    return _each_input(args.inputs, work)
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from digest.ingest.extract import extract_page
+    from digest.ingest.fetch import Fetcher
+
+    fetcher = Fetcher.from_settings(_settings())
+
+    def work(name: str) -> list[dict[str, Any]]:
+        data, fetched_url = _read_input(name, fetcher)
+        page = extract_page(data, url=args.url or fetched_url)
+        if not page.text and not page.title:
+            raise ValueError("no article found in the page")
+        return [
+            {
+                "input": name, "url": page.url or None, "title": page.title, "text": page.text,
+                "author": page.author, "published": _iso(page.published), "site_name": page.site_name,
+                "image": page.image, "lang": page.lang, "kind": page.kind.value if page.kind else None,
+            }
+        ]  # fmt: skip
+
+    return _each_input(args.inputs, work)
+
+
+def cmd_pick(args: argparse.Namespace) -> int:
+    from digest.ingest.service import pick_page
+    from digest.models import Section
+
+    html = None
+    if args.file:
+        html, _ = _read_input(args.file, None)
+    article, new = pick_page(_settings(), args.url, html=html, pin=Section(args.pin) if args.pin else None)
+    print(json.dumps({"id": article.id, "url": article.url, "title": article.title, "new": new,
+                      "pin": article.pin.value if article.pin else None}))  # fmt: skip
+    return 0
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     settings = _settings()
+    if args.file:
+        from digest.ingest.service import import_articles
+
+        path = Path(args.file)
+        if not path.is_file():
+            raise UserError(f"no such file: {path}")
+        opener = gzip.open if args.file.endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
+            results = import_articles(settings, handle.read().splitlines())
+        errors = [r for r in results if "error" in r]
+        for error in errors:
+            print(json.dumps({"input": f"{args.file}:{error['line']}", "error": error["error"]}))
+        stored = [r for r in results if "id" in r]
+        print(json.dumps({"input": args.file, "stored": len(stored), "new": sum(r["new"] for r in stored),
+                          "errors": len(errors)}))  # fmt: skip
+        return EXIT_USER_ERROR if errors else 0
     if args.source:
         from digest.ingest.service import ingest_source
 
@@ -97,6 +214,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                     "new": report.new,
                     "updated": report.updated,
                     "not_modified": report.not_modified,
+                    "skipped": report.skipped,
                     "errors": report.errors,
                 }
             )
@@ -290,7 +408,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def parser() -> argparse.ArgumentParser:
-    from digest.models import Kind, SubscriberStatus
+    from digest.models import Kind, Section, SubscriberStatus
 
     top = _Parser(prog="digest", description="Friday Digest: the weekly newsletter pipeline.")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -321,9 +439,20 @@ def parser() -> argparse.ArgumentParser:
     src.add_argument("--poll-minutes", type=int, default=60)
     add(sources, "list", cmd_sources_list, "list sources as JSON lines")
 
-    add(commands, "ingest", cmd_ingest, "poll due sources (or one) and store their articles").add_argument(
-        "--source", help="poll only this source id, now"
+    ingest = add(commands, "ingest", cmd_ingest, "poll due sources (or one) and store their articles")
+    ingest.add_argument("--source", help="poll only this source id, now")
+    ingest.add_argument(
+        "--file", help="store articles given as JSON lines (parse-feed's shape; url and title required)"
     )
+    feed = add(commands, "parse-feed", cmd_parse_feed, "parse feeds; one JSON line per entry")
+    feed.add_argument("inputs", nargs="+", metavar="FILE_OR_URL")
+    extract = add(commands, "extract", cmd_extract, "extract article pages; one JSON line per page")
+    extract.add_argument("inputs", nargs="+", metavar="FILE_OR_URL")
+    extract.add_argument("--url", help="the page's own URL (resolves relative links when reading files)")
+    pick = add(commands, "pick", cmd_pick, "add an editor's pick by URL (fetched) or from a saved page")
+    pick.add_argument("url")
+    pick.add_argument("--file", help="the page's HTML, saved (it is not fetched then)")
+    pick.add_argument("--pin", choices=[s.value for s in Section], help="the section it should appear in")
 
     edition = commands.add_parser("edition", help="build, review and send editions").add_subparsers(
         dest="action", required=True

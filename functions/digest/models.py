@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
 
 def utcnow() -> datetime:
@@ -20,6 +21,14 @@ class Kind(StrEnum):
     other = "other"
 
 
+class Section(StrEnum):
+    lead = "lead"
+    top = "top"
+    features = "features"
+    analysis = "analysis"
+    more = "more"
+
+
 class Source(BaseModel):
     """A feed the newsroom follows."""
 
@@ -30,11 +39,24 @@ class Source(BaseModel):
     default_kind: Kind = Kind.news
     active: bool = True
     poll_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60)
+    boilerplate: list[str] = Field(default_factory=list, max_length=50)  # extra extraction rules for this site
     etag: str | None = None
     last_modified: str | None = None
     last_fetched: datetime | None = None
+    next_poll: datetime | None = None  # not before: poll interval, Cache-Control max-age or Retry-After
     last_error: str | None = None
     consecutive_failures: int = 0
+
+    @field_validator("boilerplate")
+    @classmethod
+    def _rules_compile(cls, rules: list[str]) -> list[str]:
+        """Rules are "drop:REGEX" or "cut:REGEX"; a broken one is refused when configured, not at ingest."""
+        for rule in rules:
+            try:
+                re.compile(rule.removeprefix("drop:").removeprefix("cut:"))
+            except re.error as error:
+                raise ValueError(f"boilerplate rule {rule!r} is not a valid pattern: {error}") from error
+        return rules
 
 
 class Article(BaseModel):
@@ -55,6 +77,8 @@ class Article(BaseModel):
     image: str | None = None
     kind: Kind = Kind.news
     hand_picked: bool = False
+    pin: Section | None = None  # an editor's pick may ask for a section
+    copies: list[str] = Field(default_factory=list)  # URLs of syndicated copies folded into this article
     ingested: datetime = Field(default_factory=utcnow)
 
 
@@ -78,14 +102,6 @@ class Story(BaseModel):
     lead: StoryArticle
     also: list[StoryArticle] = Field(default_factory=list)
     outlets: int = 1
-
-
-class Section(StrEnum):
-    lead = "lead"
-    top = "top"
-    features = "features"
-    analysis = "analysis"
-    more = "more"
 
 
 SECTION_TITLES: dict[Section, str] = {

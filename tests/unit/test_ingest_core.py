@@ -218,7 +218,7 @@ def _json_feed(version: str) -> bytes:
                     "url": "https://json.example.org/note",
                     "content_text": "Only text, no title & no date",
                 },
-                {"id": "skipped", "content_text": "neither a title nor a url"},
+                {"id": "skipped", "content_text": ""},
                 {
                     "id": "3",
                     "url": "https://json.example.org/b",
@@ -242,7 +242,7 @@ def test_parse_json_feed(version: str) -> None:
     assert second.title == "Only text, no title & no date" and second.published == NOW
     assert third.author == "Old style"  # an item's own author wins over the feed's
     assert parsed.date_sources == {DATE_FROM_ENTRY: 1, DATE_FROM_FETCH: 2}
-    assert any("neither a title nor a link" in w for w in parsed.warnings)
+    assert any("no title, link or text" in w for w in parsed.warnings)
 
 
 @pytest.mark.parametrize(
@@ -372,16 +372,18 @@ def test_undated_entries_take_the_channel_date() -> None:
     assert parsed.date_sources == {DATE_FROM_CHANNEL: 1}
 
 
-def test_entries_without_title_and_link_are_skipped() -> None:
+def test_entries_with_nothing_are_skipped_and_description_only_items_kept() -> None:
     feed = (
-        '<rss version="2.0"><channel><title>S</title>'
-        "<item><description>nothing to link to</description></item>"
+        '<rss version="2.0"><channel><title>S</title><link>https://s.example.org/</link>'
+        "<item><description>A description-only item, as RSS 0.92 allows</description></item>"
+        "<item><guid isPermaLink='false'>empty</guid></item>"
         "<item><title>Kept</title><link>https://s.example.org/k</link></item></channel></rss>"
     )
     parsed = parse_feed(feed.encode(), url=FEED_URL, now=NOW)
-    assert [a.title for a in parsed.articles] == ["Kept"]
-    assert any("neither a title nor a link" in w for w in parsed.warnings)
-    only_bad = '<rss version="2.0"><channel><title>S</title><item><description>x</description></item>'
+    assert [a.title for a in parsed.articles] == ["A description-only item, as RSS 0.92 allows", "Kept"]
+    assert parsed.articles[0].url == "https://s.example.org/"
+    assert any("no title, link or text" in w for w in parsed.warnings)
+    only_bad = '<rss version="2.0"><channel><title>S</title><item><category>x</category></item>'
     with pytest.raises(FeedError, match="none of the feed's 1 entries"):
         parse_feed((only_bad + "</channel></rss>").encode(), url=FEED_URL, now=NOW)
 

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import feedparser
 
-from digest.ingest.sanitize import plain_text
+from digest.ingest.sanitize import paragraph_text, plain_text
 from digest.ingest.urls import absolute_http_url, article_id, canonical_url
 from digest.models import Article, Kind
 
@@ -560,8 +560,8 @@ def parse_feed(
                 link = canonical_url(raw.guid)
             except ValueError:
                 link = None
-        if not article_title and not link:
-            result.warnings.append(f"entry {position}: skipped, it has neither a title nor a link")
+        if not article_title and not link and not (raw.summary or raw.content):
+            result.warnings.append(f"entry {position}: skipped, it has no title, link or text")
             continue
         summary = plain_text(raw.summary or raw.content, MAX_SUMMARY)
         if not article_title:
@@ -600,7 +600,7 @@ def parse_feed(
                 guid=raw.guid[:1000] if raw.guid else None,
                 title=article_title,
                 summary=summary,
-                text="",
+                text=paragraph_text(raw.content) if len(raw.content) > len(raw.summary) else "",
                 author=_clean_author(raw.author),
                 published=published,
                 source=source,
@@ -622,7 +622,7 @@ def parse_feed(
     if raw_entries and not result.articles:
         if meta.broken:
             raise FeedError(f"the feed is not well-formed XML ({meta.broken}) and no usable entry was found")
-        raise FeedError(f"none of the feed's {len(raw_entries)} entries has a title or a link")
+        raise FeedError(f"none of the feed's {len(raw_entries)} entries has a title, a link or any text")
     return result
 
 

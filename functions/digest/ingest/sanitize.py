@@ -92,3 +92,12 @@ def plain_text(fragment: str, max_len: int | None = None) -> str:
         text = _strip_tags(text)
     text = normalize_text(text)
     return truncate(text, max_len) if max_len is not None else text
+
+
+_PARAGRAPH_BREAK_RE = re.compile(r"<\s*(?:/p|/div|/li|/h[1-6]|/blockquote|br\s*/?)\s*>|\n\s*\n", re.IGNORECASE)
+
+
+def paragraph_text(fragment: str) -> str:
+    """Like ``plain_text`` but keeping paragraphs apart (blank line between), for article bodies."""
+    parts = (plain_text(part) for part in _PARAGRAPH_BREAK_RE.split(fragment or ""))
+    return "\n\n".join(part for part in parts if part)

@@ -1,15 +1,32 @@
-"""Articles: metadata in DynamoDB, page HTML in S3."""
+"""Articles: metadata in DynamoDB, page HTML in S3, one record per article however often it is seen.
+
+Besides the articles themselves the table holds small alias items (``alias#…`` ids, never in the
+ByDay index): one per (feed, GUID) and one per text fingerprint band, pointing at the article they
+belong to.  They let a later sighting under a new address (a changed link, a syndicated copy) find
+the article it repeats, so the article id stays stable.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
+from digest.ingest.dedup import bands, same_text
 from digest.models import Article
 from digest.store.aws import client, items, plain, table, to_item
+
+ALIAS = "alias#"
+
+
+def _guid_alias(article: Article) -> str | None:
+    if not article.guid:
+        return None
+    key = f"{article.source_id or article.source}\n{article.guid}".encode()
+    return f"{ALIAS}guid#{hashlib.sha256(key).hexdigest()[:32]}"
 
 
 class ArticleStore:
@@ -19,18 +36,47 @@ class ArticleStore:
 
     def get(self, article_id: str) -> Article | None:
         item = self.table.get_item(Key={"id": article_id}).get("Item")
-        return Article.model_validate(plain(item)) if item else None
+        return Article.model_validate(plain(item)) if item and "title" in item else None
 
-    def put(self, article: Article, page_html: bytes | None = None) -> bool:
-        """Store an article; an article seen before is updated in place.  Returns True if it is new."""
-        existing = self.get(article.id)
+    def _target(self, alias: str) -> str | None:
+        item = self.table.get_item(Key={"id": alias}).get("Item")
+        return str(item["target"]) if item else None
+
+    def find_existing(self, article: Article) -> Article | None:
+        """The stored article this one repeats: same id (canonical URL), same feed GUID, or same text."""
+        found = self.get(article.id)
+        if found:
+            return found
+        guid = _guid_alias(article)
+        target = self._target(guid) if guid else None
+        if target and (found := self.get(target)):
+            return found
+        for band in bands(article.text):
+            target = self._target(f"{ALIAS}text#{band}")
+            if target and (found := self.get(target)) and same_text(found.text, article.text):
+                return found
+        return None
+
+    def put(self, article: Article, page_html: bytes | None = None) -> tuple[Article, bool]:
+        """Store an article, folding it into the article it repeats if any.
+
+        Returns the stored article (whose id is the first sighting's) and whether it is new.
+        """
+        existing = self.find_existing(article)
         if existing:
-            article = article.model_copy(
+            copies = list(existing.copies)
+            if article.url != existing.url and article.url not in copies:
+                copies.append(article.url)
+            article = existing.model_copy(
                 update={
-                    "ingested": existing.ingested,
+                    "title": article.title or existing.title,
+                    "summary": article.summary or existing.summary,
+                    "text": article.text if len(article.text) > len(existing.text) else existing.text,
+                    "image": existing.image or article.image,
+                    "author": existing.author or article.author,
                     "hand_picked": existing.hand_picked or article.hand_picked,
-                    "text": article.text or existing.text,
-                    "image": article.image or existing.image,
+                    "pin": article.pin or existing.pin,
+                    "copies": copies[-20:],
                 }
             )
         if page_html is not None:
@@ -41,7 +87,11 @@ class ArticleStore:
                 ContentType="text/html; charset=utf-8",
             )
         self.table.put_item(Item=self._item(article))
-        return existing is None
+        aliases = [_guid_alias(article), *(f"{ALIAS}text#{band}" for band in bands(article.text))]
+        with self.table.batch_writer() as batch:
+            for alias in filter(None, aliases):
+                batch.put_item(Item={"id": alias, "target": article.id})
+        return article, existing is None
 
     @staticmethod
     def page_key(article_id: str) -> str:
@@ -68,4 +118,4 @@ class ArticleStore:
             day += timedelta(days=1)
 
     def count(self) -> int:
-        return sum(1 for _ in items(self.table.scan, ProjectionExpression="id"))
+        return sum(1 for i in items(self.table.scan, ProjectionExpression="id") if not str(i["id"]).startswith(ALIAS))

@@ -1,11 +1,17 @@
-"""The sources registry: which feeds to poll, and how polling went."""
+"""The sources registry: which feeds to poll, how polling went, and hosts that asked us to wait.
+
+A host's hold is a small ``host#<name>`` item beside the sources, so a 429 from one feed of a
+publisher pauses all of that publisher's feeds.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from digest.models import Source
 from digest.store.aws import items, plain, table, to_item
+
+HOST = "host#"
 
 
 class SourceStore:
@@ -19,13 +25,20 @@ class SourceStore:
         item = self.table.get_item(Key={"id": source_id}).get("Item")
         return Source.model_validate(plain(item)) if item else None
 
+    def delete(self, source_id: str) -> None:
+        self.table.delete_item(Key={"id": source_id})
+
     def all(self) -> list[Source]:
-        return sorted((Source.model_validate(plain(i)) for i in items(self.table.scan)), key=lambda s: s.id)
+        found = (Source.model_validate(plain(i)) for i in items(self.table.scan) if not str(i["id"]).startswith(HOST))
+        return sorted(found, key=lambda s: s.id)
 
     def due(self, now: datetime) -> list[Source]:
-        """Active sources whose poll interval has passed."""
-        return [
-            s
-            for s in self.all()
-            if s.active and (s.last_fetched is None or s.last_fetched + timedelta(minutes=s.poll_minutes) <= now)
-        ]
+        """Active sources whose next poll time has come."""
+        return [s for s in self.all() if s.active and (s.next_poll is None or s.next_poll <= now)]
+
+    def hold_host(self, host: str, until: datetime) -> None:
+        self.table.put_item(Item={"id": f"{HOST}{host.lower()}", "until": until.isoformat()})
+
+    def host_hold(self, host: str) -> datetime | None:
+        item = self.table.get_item(Key={"id": f"{HOST}{host.lower()}"}).get("Item")
+        return datetime.fromisoformat(str(item["until"])) if item else None
