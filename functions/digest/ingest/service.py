@@ -87,7 +87,7 @@ def ingest_source(source_id: str, settings: Settings, fetcher: Fetcher | None = 
         raise LookupError(f"no source with id {source_id!r}")
     report = IngestReport(source_id)
     now = datetime.now(UTC)
-    host = urlsplit(str(source.feed_url)).hostname or ""
+    host = urlsplit(str(source.feed_url)).netloc  # host[:port]: one server, whatever its feeds
     held = sources.host_hold(host)
     if held and held > now:
         report.skipped = f"{host} asked us to wait until {held:%Y-%m-%d %H:%M} UTC"
@@ -271,3 +271,32 @@ def pick_page(
         ingested=now,
     )
     return ArticleStore(settings.articles_table, settings.articles_bucket).put(article, html)
+
+
+def ingest_upload(settings: Settings, key: str) -> list[dict[str, Any]]:
+    """An editor's upload under ``picks/``: JSON lines of articles, or one saved HTML page.
+
+    A page's address comes from the object's ``url`` metadata (``x-amz-meta-url``) or its canonical link.
+    """
+    store = ArticleStore(settings.articles_table, settings.articles_bucket)
+    body, metadata = store.upload(key, settings.fetch_max_bytes)
+    if key.endswith((".json", ".jsonl")):
+        return import_articles(settings, body.decode("utf-8", errors="replace").splitlines(), hand_picked=True)
+    url = metadata.get("url") or _canonical_link(body)
+    if not url:
+        raise ValueError(f"{key}: give the page's address as x-amz-meta-url or a canonical link in the page")
+    pin = metadata.get("pin")
+    article, new = pick_page(settings, url, html=body, pin=Section(pin) if pin else None)
+    return [{"id": article.id, "new": new}]
+
+
+def _canonical_link(html: bytes) -> str | None:
+    from lxml import html as lxml_html
+
+    try:
+        tree = lxml_html.fromstring(html)
+    except (ValueError, TypeError):
+        return None
+    for href in tree.xpath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content"):
+        return str(href)
+    return None

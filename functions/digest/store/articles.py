@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import Attr, Key
 
 from digest.ingest.dedup import bands, same_text
 from digest.models import Article
@@ -37,6 +37,18 @@ class ArticleStore:
     def get(self, article_id: str) -> Article | None:
         item = self.table.get_item(Key={"id": article_id}).get("Item")
         return Article.model_validate(plain(item)) if item and "title" in item else None
+
+    def find_existing_by_url(self, url: str) -> Article | None:
+        """The stored article for a page address (tracking parameters and fragments do not matter)."""
+        from digest.ingest.urls import article_id, canonical_url
+
+        canonical = canonical_url(url)
+        return self.get(article_id(canonical)) or self._by_copy(canonical)
+
+    def _by_copy(self, canonical: str) -> Article | None:
+        for item in items(self.table.scan, FilterExpression=Attr("copies").contains(canonical)):
+            return Article.model_validate(plain(item))
+        return None
 
     def _target(self, alias: str) -> str | None:
         item = self.table.get_item(Key={"id": alias}).get("Item")
@@ -92,6 +104,14 @@ class ArticleStore:
             for alias in filter(None, aliases):
                 batch.put_item(Item={"id": alias, "target": article.id})
         return article, existing is None
+
+    def upload(self, key: str, max_bytes: int) -> tuple[bytes, dict[str, str]]:
+        """An object an editor uploaded (bytes and user metadata); refuses anything over ``max_bytes``."""
+        head = client("s3").head_object(Bucket=self.bucket, Key=key)
+        if head["ContentLength"] > max_bytes:
+            raise ValueError(f"{key} is {head['ContentLength']} bytes, more than the {max_bytes} allowed")
+        reply = client("s3").get_object(Bucket=self.bucket, Key=key)
+        return reply["Body"].read(), dict(reply.get("Metadata", {}))
 
     @staticmethod
     def page_key(article_id: str) -> str:
