@@ -65,16 +65,32 @@ def cmd_sources_add(args: argparse.Namespace) -> int:
     from digest.models import Source
     from digest.store.sources import SourceStore
 
-    source = Source(
-        id=args.id,
-        name=args.name,
-        feed_url=args.feed_url,
-        authority=args.authority,
-        default_kind=args.kind,
-        poll_minutes=args.poll_minutes,
-    )
-    SourceStore(_settings().sources_table).put(source)
+    store = SourceStore(_settings().sources_table)
+    known = store.get(args.id)
+    settings = {
+        "name": args.name,
+        "feed_url": args.feed_url,
+        "authority": args.authority,
+        "default_kind": args.kind,
+        "poll_minutes": args.poll_minutes,
+        "active": not args.paused,
+        "boilerplate": args.boilerplate,
+    }
+    # updating a known source keeps what polling learnt (validators, next poll, failures)
+    source = Source.model_validate({**(known.model_dump() if known else {}), "id": args.id, **settings})
+    store.put(source)
     print(json.dumps(source.model_dump(mode="json", exclude_none=True)))
+    return 0
+
+
+def cmd_sources_remove(args: argparse.Namespace) -> int:
+    from digest.store.sources import SourceStore
+
+    store = SourceStore(_settings().sources_table)
+    if store.get(args.id) is None:
+        raise UserError(f"no source with id {args.id!r}")
+    store.delete(args.id)
+    print(json.dumps({"removed": args.id}))
     return 0
 
 
@@ -437,7 +453,13 @@ def parser() -> argparse.ArgumentParser:
     src.add_argument("--authority", type=float, default=0.5)
     src.add_argument("--kind", choices=[k.value for k in Kind], default="news")
     src.add_argument("--poll-minutes", type=int, default=60)
+    src.add_argument("--paused", action="store_true", help="keep the source but do not poll it")
+    src.add_argument("--boilerplate", action="append", default=[], metavar="RULE",
+                     help='extra extraction rule for this site: "drop:REGEX" (a paragraph) or "cut:REGEX" '
+                     "(it and all after it); repeat for more")  # fmt: skip
     add(sources, "list", cmd_sources_list, "list sources as JSON lines")
+    remove = add(sources, "remove", cmd_sources_remove, "stop following a source (its articles stay)")
+    remove.add_argument("id")
 
     ingest = add(commands, "ingest", cmd_ingest, "poll due sources (or one) and store their articles")
     ingest.add_argument("--source", help="poll only this source id, now")
