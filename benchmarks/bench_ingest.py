@@ -35,6 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, cast
@@ -132,7 +133,7 @@ def bench_feeds(root: Path, reps: int) -> str:
                 return error
 
         t_ours, parsed = timed(ours_once, reps)
-        t_fp, _ = timed(lambda data=data: feedparser.parse(data), reps)
+        t_fp, _ = timed(partial(feedparser.parse, data), reps)
         ours.append(t_ours)
         theirs.append(t_fp)
         count = 0
@@ -600,7 +601,7 @@ def bench_extraction(pages: Sequence[Page], reps: int, seed_found: bool, n_layou
     scores: dict[str, dict[str, list[Score]]] = {m: defaultdict(list) for m in EXTRACTORS}
     for page in pages:
         for name, fn in methods.items():
-            t, text = timed(lambda fn=fn, page=page: fn(page), reps)
+            t, text = timed(partial(fn, page), reps)
             ms[name][page.group].append(t * 1e3)
             if name in EXTRACTORS:
                 scores[name][page.group].append(score(page, text))
@@ -613,10 +614,11 @@ def bench_extraction(pages: Sequence[Page], reps: int, seed_found: bool, n_layou
         f"{len(pages) - n_sample} pages in {len(LAYOUTS)} layouts modelled on the seed page, each filled with "
         + (
             "the seed's own article and appeal (read from `shared/seed/*.txt`) and "
+            f"{n_layout_stories - 1} sample-site articles"
             if seed_found
-            else "(seed not found, so without the seed's own text) "
+            else f"{n_layout_stories} sample-site articles (the seed text was not found, so no seed article)"
         )
-        + f"{n_layout_stories - int(seed_found)} sample-site articles. trafilatura {trafilatura.__version__}; "
+        + f". trafilatura {trafilatura.__version__}; "
         f"each call timed {reps}x, median per page. Extractors: `extract_page(html, url=...)`; "
         "`trafilatura.extract(html, url=..., favor_precision=True)` and with defaults (which include comments); "
         "and `trafilatura.extract` with the options `extract_page` passes (favor_precision, comments, tables, "
@@ -627,7 +629,7 @@ def bench_extraction(pages: Sequence[Page], reps: int, seed_found: bool, n_layou
         "the seed page as its own `<p>` in one content `<div>`.\n",
         "#### Speed (ms per page)\n",
     ]
-    rows = []
+    rows: list[list[object]] = []
     for name in methods:
         every = [x for g in groups for x in ms[name][g]]
         sample = ms[name].get("sample site", [])
@@ -877,10 +879,10 @@ def poll(source: SimSource) -> PollResult:
             return _with_page(a, fetcher, rules) if a.id in has_page else (a, None, None)
 
         with ThreadPoolExecutor(PAGE_WORKERS) as pool:
-            for article, page, error in pool.map(one, fresh):
+            for article, page, problem in pool.map(one, fresh):
                 result.articles += 1
-                if error:
-                    result.errors.append(error_kind("page", error.split(": ", 1)[-1]))
+                if problem:
+                    result.errors.append(error_kind("page", problem.split(": ", 1)[-1]))
                 if page is not None:
                     result.pages_ok += 1
                     result.with_text += bool(article.text)
@@ -942,14 +944,14 @@ def bench_fetch(pages: Sequence[Page], n_sources: int, n_serial: int) -> str:
         "hold. Sources run on a thread pool of 1, 8 or 32 workers, standing in for parallel Lambda "
         "invocations"
         + (
-            f"; the 1-worker run polls the first {min(n_serial, n_sources)} sources only "
-            "(same mix, it would take minutes otherwise)"
+            f"; the 1-worker run polls only the first {min(n_serial, n_sources)} sources (all {n_sources} "
+            "would take minutes; rates stay comparable)"
             if n_serial < n_sources
             else ""
         )
         + ".\n",
     ]
-    rows = []
+    rows: list[list[object]] = []
     for run in runs:
         pages_ok = sum(r.pages_ok for r in run.results)
         secs = [r.seconds for r in run.results]
@@ -999,7 +1001,10 @@ def bench_fetch(pages: Sequence[Page], n_sources: int, n_serial: int) -> str:
             [[k, *(c.get(k, 0) for c in counts)] for k in kinds] + [["**total**", *(sum(c.values()) for c in counts)]],
         )
     )
-    out.append("")
+    out.append(
+        "\nThe failures are deterministic except the back-off skips: after a page's 503 the source's `Fetcher` "
+        "refuses that host, and how many of its other pages were already in flight depends on thread timing.\n"
+    )
     return "\n".join(out)
 
 

@@ -323,6 +323,73 @@ def cmd_edition_approve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_edition_edit(args: argparse.Namespace) -> int:
+    """pin / unpin / drop / restore / summary: one editor's decision, kept across rebuilds."""
+    from digest.models import Decision
+    from digest.stories.service import edit_edition
+
+    decision = Decision(
+        action=args.action,
+        target=args.target,
+        section=getattr(args, "section", None),
+        position=getattr(args, "position", None),
+        text=getattr(args, "text", None),
+        who=args.who,
+    )
+    edition = edit_edition(_settings(), args.id, decision)
+    for section in edition.sections:
+        for n, story in enumerate(section.stories, 1):
+            if args.target == story.id or args.target in story.article_ids:
+                print(json.dumps({"edition": edition.id, "story": story.id, "section": section.key.value,
+                                  "position": n, "pinned": story.pinned}))  # fmt: skip
+                return 0
+    print(json.dumps({"edition": edition.id, "target": args.target, "section": None}))
+    return 0
+
+
+def cmd_cluster(args: argparse.Namespace) -> int:
+    """Story labels for JSON lines of articles (id plus title and/or text), in input order."""
+    from digest.stories.cluster import ClusterItem, cluster
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UserError(f"no such file: {path}")
+    items: list[ClusterItem] = []
+    opener = gzip.open if args.file.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                items.append(_cluster_item(line, number))
+    for item, label in zip(items, cluster(items), strict=True):
+        print(json.dumps({"id": item.id, "story": label}, ensure_ascii=False))
+    return 0
+
+
+def _cluster_item(line: str, number: int) -> Any:
+    from datetime import datetime
+
+    from digest.stories.cluster import ClusterItem
+
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise UserError(f"line {number}: not JSON ({error.msg})") from error
+    if not isinstance(row, dict) or row.get("id") in (None, ""):
+        raise UserError(f"line {number}: needs an id")
+    title, text = str(row.get("title") or ""), str(row.get("text") or "")
+    if not title and not text:
+        raise UserError(f"line {number}: needs a title or a text")
+    published = None
+    if row.get("published"):
+        try:
+            published = datetime.fromisoformat(str(row["published"]).replace("Z", "+00:00"))
+            published = published if published.tzinfo else published.replace(tzinfo=UTC)
+        except ValueError as error:
+            raise UserError(f"line {number}: published is not an ISO 8601 time") from error
+    return ClusterItem(id=str(row["id"]), title=title, text=text, published=published,
+                       source=str(row["source"]) if row.get("source") else None)  # fmt: skip
+
+
 def cmd_edition_send(args: argparse.Namespace) -> int:
     settings = _settings()
     if settings.local:
@@ -466,6 +533,8 @@ def parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--file", help="store articles given as JSON lines (parse-feed's shape; url and title required)"
     )
+    add(commands, "cluster", cmd_cluster, "group articles (JSON lines: id, title and/or text) into stories"
+        ).add_argument("file", metavar="FILE.jsonl")  # fmt: skip
     feed = add(commands, "parse-feed", cmd_parse_feed, "parse feeds; one JSON line per entry")
     feed.add_argument("inputs", nargs="+", metavar="FILE_OR_URL")
     extract = add(commands, "extract", cmd_extract, "extract article pages; one JSON line per page")
@@ -491,6 +560,24 @@ def parser() -> argparse.ArgumentParser:
     approve = add(edition, "approve", cmd_edition_approve, "approve a draft for sending")
     approve.add_argument("id")
     approve.add_argument("--who", default=os.environ.get("USER", "editor"))
+    edits = {
+        "pin": "put a story (named by its id or any of its articles' ids) in a section, at a position",
+        "unpin": "let the ranking place a pinned story again",
+        "drop": "leave a story out of this edition",
+        "restore": "undo a drop",
+        "summary": "replace a story's summary",
+    }
+    for action, help_text in edits.items():
+        edit = add(edition, action, cmd_edition_edit, help_text)
+        edit.set_defaults(action=action)
+        edit.add_argument("id", help="the edition, e.g. 2026-W48")
+        edit.add_argument("target", help="story id (s-…) or article id")
+        if action == "pin":
+            edit.add_argument("--section", required=True, choices=[s.value for s in Section])
+            edit.add_argument("--position", type=int, help="1 = first in the section (default: first)")
+        if action == "summary":
+            edit.add_argument("text")
+        edit.add_argument("--who", default=os.environ.get("USER", "editor"))
     add(edition, "send", cmd_edition_send, "send an approved edition to every confirmed reader").add_argument("id")
     add(edition, "stats", cmd_edition_stats, "send and feedback counts").add_argument("id")
 

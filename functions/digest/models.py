@@ -102,6 +102,8 @@ class Story(BaseModel):
     lead: StoryArticle
     also: list[StoryArticle] = Field(default_factory=list)
     outlets: int = 1
+    article_ids: list[str] = Field(default_factory=list)  # every article of the story, lead first
+    pinned: bool = False  # placed by an editor
 
 
 SECTION_TITLES: dict[Section, str] = {
@@ -127,6 +129,30 @@ class EditionStatus(StrEnum):
     skipped = "skipped"
 
 
+class Action(StrEnum):
+    pin = "pin"  # put the story in a section, at a position (also how a story is moved or reordered)
+    unpin = "unpin"  # let the ranking place it again
+    drop = "drop"  # leave it out of this edition
+    restore = "restore"  # undo a drop
+    summary = "summary"  # replace the story's summary
+
+
+class Decision(BaseModel):
+    """One editor's change to a draft, kept so that a rebuild applies it again.
+
+    ``target`` is an article id: a story is named by any of its articles, which stay stable when
+    a rebuild regroups or re-leads stories.
+    """
+
+    action: Action
+    target: str = Field(min_length=1, max_length=64)
+    section: Section | None = None
+    position: int | None = Field(default=None, ge=1, le=50)
+    text: str | None = Field(default=None, min_length=1, max_length=600)
+    who: str = Field(min_length=1, max_length=100)
+    at: datetime = Field(default_factory=utcnow)
+
+
 class Edition(BaseModel):
     """A week's digest: its window, its sections and where it stands."""
 
@@ -141,6 +167,8 @@ class Edition(BaseModel):
     article_count: int = 0
     created: datetime = Field(default_factory=utcnow)
     history: list[dict[str, str]] = Field(default_factory=list)
+    decisions: list[Decision] = Field(default_factory=list)
+    new_articles: int = 0  # articles no earlier edition carried
 
     def stories(self) -> list[Story]:
         return [story for section in self.sections for story in section.stories]

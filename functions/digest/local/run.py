@@ -9,6 +9,7 @@ from digest.local.pump import PumpReport, drain
 from digest.mail.service import dispatch
 from digest.models import EditionStatus
 from digest.settings import Settings
+from digest.store.editions import EditionStore
 from digest.store.queues import queue_url
 from digest.store.sendlog import SendLog
 from digest.stories.service import set_status
@@ -43,6 +44,8 @@ def send_all(
         on_batch=on_batch,
     )
     counts = SendLog(settings.send_log_table).counts(edition_id)
-    if not counts.get("claimed") and not counts.get("failed"):
+    edition = EditionStore(settings.editions_table, settings.archive_bucket).get(edition_id)
+    finished = not counts.get("claimed") and not counts.get("failed")
+    if edition and edition.status is EditionStatus.sending and finished:
         set_status(settings, edition_id, EditionStatus.sent, who="send")
     return {"queued": queued, **counts}

@@ -64,7 +64,10 @@ def dispatch(settings: Settings, edition_id: str) -> int:
     conditional claims stop any duplicate that slips through a concurrent run.
     """
     editions = EditionStore(settings.editions_table, settings.archive_bucket)
-    edition = _sendable(editions.get(edition_id), edition_id)
+    found = editions.get(edition_id)
+    if found and found.status is EditionStatus.skipped:
+        return 0  # the week brought nothing new: no send
+    edition = _sendable(found, edition_id)
     if edition.status is EditionStatus.approved:
         edition.status = EditionStatus.sending
         edition.history.append({"at": datetime.now(UTC).isoformat(), "who": "dispatch", "what": "approved -> sending"})

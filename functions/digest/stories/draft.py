@@ -6,8 +6,9 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from digest.models import SECTION_TITLES, Article, Edition, EditionSection, Kind, Section, Story
+from digest.models import SECTION_TITLES, Article, Decision, Edition, EditionSection, Kind, Section, Story
 from digest.stories.cluster import ClusterItem, cluster
+from digest.stories.editing import Plan, insert_pins, pins_from_articles
 from digest.stories.rank import make_story
 
 QUOTAS: dict[Section, int] = {
@@ -69,21 +70,35 @@ def _fill(candidates: list[Story], quota: int) -> list[Story]:
     return chosen
 
 
-def place(stories: Sequence[Story]) -> list[EditionSection]:
-    """Fill the sections in order: the lead is the best multi-outlet news story; leftovers become briefs."""
-    remaining = list(stories)
+def place(stories: Sequence[Story], plan: Plan | None = None) -> list[EditionSection]:
+    """Fill the sections in order: the lead is the best multi-outlet news story; leftovers become briefs.
+
+    Editors' pins take their slots first (the ranking fills what is left of each quota); dropped
+    stories are left out and the next ones move up.
+    """
+    plan = plan or Plan(stories, [])
+    pins = {key: plan.pinned(stories, key) for key in QUOTAS}
+    quota = {key: max(QUOTAS[key] - len(pins[key]), 0) for key in QUOTAS}
+    remaining = plan.free(stories)
     sections: dict[Section, list[Story]] = {}
     news = [s for s in remaining if _SECTION_OF_KIND[s.kind] is Section.top]
     lead = next((s for s in news if s.outlets > 1), news[0] if news else None)
-    sections[Section.lead] = [lead] if lead else []
-    remaining = [s for s in remaining if s is not lead]
+    sections[Section.lead] = [lead] if lead and quota[Section.lead] else []
+    remaining = [s for s in remaining if s not in sections[Section.lead]]
     for key in (Section.top, Section.features, Section.analysis):
         wanted = [s for s in remaining if _SECTION_OF_KIND[s.kind] is key]
-        sections[key] = _fill(wanted, QUOTAS[key])
+        sections[key] = _fill(wanted, quota[key])
         taken = {s.id for s in sections[key]}
         remaining = [s for s in remaining if s.id not in taken]
-    sections[Section.more] = _fill(remaining, QUOTAS[Section.more])
-    return [EditionSection(key=key, title=SECTION_TITLES[key], stories=sections[key]) for key in QUOTAS]
+    sections[Section.more] = _fill(remaining, quota[Section.more])
+    return [
+        EditionSection(
+            key=key,
+            title=SECTION_TITLES[key],
+            stories=[plan.with_summary(s) for s in insert_pins(sections[key], pins[key])],
+        )
+        for key in QUOTAS
+    ]
 
 
 def build_draft(
@@ -93,13 +108,17 @@ def build_draft(
     number: int,
     window: tuple[datetime, datetime],
     authority: Mapping[str, float],
+    decisions: Sequence[Decision] = (),
 ) -> Edition:
+    """The edition draft; ``decisions`` (editors' and hand-picked pins) are applied after ranking."""
     stories = group_stories(articles, authority, window)
+    plan = Plan(stories, [*pins_from_articles(articles), *decisions])
     return Edition(
         id=edition_id,
         number=number,
         window_start=window[0],
         window_end=window[1],
-        sections=place(stories),
+        sections=place(stories, plan),
         article_count=len(articles),
+        decisions=list(decisions),
     )

@@ -118,4 +118,5 @@ def make_story(
         lead=_as_story_article(lead),
         also=[_as_story_article(a) for a in others.values()],
         outlets=len(per_outlet),
+        article_ids=[lead.id, *(a.id for a in articles if a.id != lead.id)],
     )
