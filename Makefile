@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(BIN)/digest demo --out out
 
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check functions tests benchmarks

@@ -76,6 +76,7 @@ def log(message: str) -> None:
 
 
 def shared_data() -> Path:
+    """$DIGEST_SHARED_DATA, or the project's ../shared/data."""
     return Path(os.environ.get("DIGEST_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
@@ -99,6 +100,7 @@ def timed(fn: Callable[[], Any], reps: int) -> tuple[float, Any]:
 
 
 def md_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A Markdown table."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
@@ -319,6 +321,7 @@ def seed_story(seed_dir: Path) -> Story | None:
 
 
 def _head(s: Story) -> str:
+    """A <head> with the usual Open Graph metadata."""
     title = html.escape(s.title)
     return (
         f'<head><meta charset="utf-8"><title>{title} - {html.escape(s.outlet)}</title>'
@@ -330,6 +333,7 @@ def _head(s: Story) -> str:
 
 
 def _newsletter(s: Story, tag: str = "aside") -> str:
+    """The seed's newsletter sign-up box."""
     return (
         f'<{tag} class="newsletter-box"><h3>Sign up for our free weekly newsletter</h3>'
         "<p>Our weekly newsletter contains a hand-picked selection of news, features, analysis and more from "
@@ -341,6 +345,7 @@ def _newsletter(s: Story, tag: str = "aside") -> str:
 
 
 def _appeal(s: Story, div: bool = False) -> str:
+    """The seed's donation appeal, with its Once/Monthly/Annual toggles."""
     p = "div" if div else "p"
     return (
         f'<section class="contribute"><h3>A Message from {html.escape(s.outlet)}:</h3><{p}>Dear readers,</{p}>'
@@ -353,10 +358,12 @@ def _appeal(s: Story, div: bool = False) -> str:
 
 
 def _paras(s: Story, tag: str = "p") -> list[str]:
+    """The article paragraphs as elements."""
     return [f"<{tag}>{html.escape(x)}</{tag}>" for x in s.paragraphs]
 
 
 def _standfirst(s: Story) -> str:
+    """The standfirst in bold, as the sample site prints it."""
     return f'<p class="standfirst"><strong>{html.escape(s.standfirst)}</strong></p>' if s.standfirst else ""
 
 
@@ -496,6 +503,7 @@ LAYOUTS: dict[str, Callable[[Story], str]] = {
 
 
 def layout_pages(stories: Sequence[Story]) -> list[Page]:
+    """Every story in every layout."""
     pages: list[Page] = []
     for layout, render in LAYOUTS.items():
         for s in stories:
@@ -515,6 +523,7 @@ def _norm(text: str) -> str:
 
 
 def tokens(texts: Iterable[str]) -> Counter[str]:
+    """Case-folded word tokens, counted."""
     return Counter(t for x in texts for t in _TOKEN_RE.findall(_norm(x).casefold()))
 
 
@@ -533,6 +542,7 @@ def leaks(text: str) -> set[str]:
 
 
 def other_leaks(text: str) -> set[str]:
+    """Which LEAK_TEXT markers occur anywhere in ``text``."""
     folded = text.casefold()
     return {m for m in LEAK_TEXT if m.casefold() in folded}
 
@@ -731,6 +741,8 @@ def bench_extraction(pages: Sequence[Page], reps: int, seed_found: bool, n_layou
 
 @dataclass(frozen=True)
 class Route:
+    """A canned response."""
+
     status: int
     content_type: str
     body: bytes
@@ -739,6 +751,8 @@ class Route:
 
 
 class _SimServer(ThreadingHTTPServer):
+    """The routes and latency range the handler serves."""
+
     daemon_threads = True
     request_queue_size = 512  # 32 workers x 4 page threads connect at once
     routes: dict[str, Route]
@@ -746,6 +760,8 @@ class _SimServer(ThreadingHTTPServer):
 
 
 class _SimHandler(BaseHTTPRequestHandler):
+    """Serves a precomputed route after its seeded delay."""
+
     protocol_version = "HTTP/1.0"  # one connection per request, as Fetcher does anyway
     server_version = "BenchNews/1.0"
 
@@ -782,6 +798,8 @@ SPECIAL_KINDS: dict[int, str] = {
 
 @dataclass(frozen=True)
 class SimSource:
+    """One simulated publisher."""
+
     index: int
     behaviour: str
     feed_url: str
@@ -844,6 +862,8 @@ def error_kind(stage: str, message: str) -> str:
 
 @dataclass
 class PollResult:
+    """What one source's poll did."""
+
     seconds: float
     articles: int = 0
     pages_ok: int = 0
@@ -892,6 +912,8 @@ def poll(source: SimSource) -> PollResult:
 
 @dataclass
 class RunStats:
+    """One run at one worker count."""
+
     workers: int
     sources: int
     wall: float
@@ -904,6 +926,7 @@ class RunStats:
 
 
 def run_fetch(sources: Sequence[SimSource], workers: int) -> RunStats:
+    """Poll every source on a pool of ``workers`` threads; wall and CPU time of the whole run."""
     t0, c0 = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(workers) as pool:
         results = list(pool.map(poll, sources))
@@ -1012,6 +1035,7 @@ def bench_fetch(pages: Sequence[Page], n_sources: int, n_serial: int) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the three parts and print the section."""
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer repetitions and sources (a smoke run)")
     ap.add_argument("--sources", type=int, help="sources in the fetch run (default 200, quick 60)")

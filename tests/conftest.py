@@ -33,7 +33,11 @@ def local_aws() -> Iterator[object]:
 
 @pytest.fixture(scope="module")
 def stack(local_aws: object) -> object:
-    """An empty stack, created from template.yaml, for one test module (moto's state is reset first)."""
+    """An empty stack, created from template.yaml, for one test module (moto's state is reset first).
+
+    Modules share their worker's moto server, so `make test` keeps each module on one worker
+    (``--dist loadfile``): another module's reset cannot land between two tests of this one.
+    """
     from digest.local.motoserver import reset
     from digest.local.stack import create_stack
     from digest.settings import get_settings
