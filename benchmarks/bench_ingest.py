@@ -895,14 +895,14 @@ def poll(source: SimSource) -> PollResult:
         has_page = {a.id for a in fresh if a.id == article_id(a.url)}
         rules = tuple(DEFAULT_BOILERPLATE)
 
-        def one(a: Article) -> tuple[Article, bytes | None, str | None]:
+        def one(a: Article) -> tuple[Article, bytes | None, Exception | None]:
             return _with_page(a, fetcher, rules) if a.id in has_page else (a, None, None)
 
         with ThreadPoolExecutor(PAGE_WORKERS) as pool:
             for article, page, problem in pool.map(one, fresh):
                 result.articles += 1
                 if problem:
-                    result.errors.append(error_kind("page", problem.split(": ", 1)[-1]))
+                    result.errors.append(error_kind("page", str(problem)))
                 if page is not None:
                     result.pages_ok += 1
                     result.with_text += bool(article.text)

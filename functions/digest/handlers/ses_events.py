@@ -1,5 +1,7 @@
 """SES feedback through EventBridge: suppress bounced and complaining readers, count the rest."""
 
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency import (
@@ -13,15 +15,25 @@ from pydantic import ValidationError
 from digest.mail.feedback import STAT_OF_EVENT, SesEvent, apply_event
 from digest.observability import logger, metrics, tracer
 from digest.settings import get_settings
+from digest.store.aws import client
 
-persistence = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table)
 config = IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=14 * 24 * 3600)
 
 
-@idempotent_function(data_keyword_argument="event", persistence_store=persistence, config=config)
-def record_event(event: dict[str, Any]) -> str:
-    """Apply one SES event once, however often EventBridge delivers it."""
-    return apply_event(get_settings(), SesEvent.model_validate(event["detail"]))
+@cache
+def recorder() -> Callable[..., str]:
+    """Applies one SES event once, however often EventBridge delivers it.
+
+    Built on first use, not at import, so its DynamoDB client is the process's own (endpoint and
+    credentials as configured when the first event arrives).
+    """
+    persistence = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table, boto3_client=client("dynamodb"))
+
+    @idempotent_function(data_keyword_argument="event", persistence_store=persistence, config=config)
+    def record_event(event: dict[str, Any]) -> str:
+        return apply_event(get_settings(), SesEvent.model_validate(event["detail"]))
+
+    return record_event
 
 
 @logger.inject_lambda_context
@@ -33,7 +45,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
         logger.warning("skipped an event that is not an SES event", extra={"event_type": type(event).__name__})
         return {"result": "skipped: not an SES event"}
     try:
-        action = record_event(event=event)
+        action = recorder()(event=event)
     except ValidationError as error:
         logger.warning("skipped a malformed SES event", extra={"errors": error.errors(include_url=False)[:5]})
         return {"result": "skipped: malformed"}

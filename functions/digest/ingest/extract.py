@@ -51,6 +51,7 @@ DEFAULT_BOILERPLATE: tuple[str, ...] = (
     r"cut:^a (?:message|note|word) from (?:the )?[^.!?]{1,80}:?$",
     r"cut:^dear (?:readers?|friends|supporters)\b[,!.]?$",
     r"drop:^support (?:us|our|independent|quality|the)\b[^.]{0,80}(?:!|journalism\.?)$",
+    r"drop:^support [^.!?]{1,60}!$",  # "Support The Harbour Herald!" banners
     r"drop:^(?:(?:once|one[- ]time|monthly|annual(?:ly)?|yearly|continue|other amount)[\s/|·]*){1,6}$",
     r"drop:^pa[iy]ment methods$",
     r"drop:^not ready to (?:support|give|donate|contribute)\b.{0,40}$",

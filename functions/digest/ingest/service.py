@@ -64,13 +64,15 @@ def _complete(article: Article, page: Extracted) -> Article:
     return article.model_copy(update=update)
 
 
-def _with_page(article: Article, fetcher: Fetcher, rules: tuple[str, ...]) -> tuple[Article, bytes | None, str | None]:
+def _with_page(
+    article: Article, fetcher: Fetcher, rules: tuple[str, ...]
+) -> tuple[Article, bytes | None, Exception | None]:
     """The article completed from its own page; the feed's data alone if the page cannot be had."""
     try:
         reply = fetcher.fetch(article.url)
         extracted = extract_page(reply.body, url=reply.url, boilerplate=rules)
     except (FetchError, ValueError) as error:
-        return article, None, f"{article.url}: {error}"
+        return article, None, error
     return _complete(article, extracted), reply.body, None
 
 
@@ -128,8 +130,11 @@ def _store_feed(
     with ThreadPoolExecutor(PAGE_WORKERS) as pool:
         completed = pool.map(lambda a: _with_page(a, fetcher, rules) if a.id in has_page else (a, None, None), fresh)
         for article, page, error in completed:
+            if isinstance(error, RetryLater):  # a throttled page host waits too, for every source on it
+                wait = min(timedelta(seconds=error.retry_after or 3600), MAX_WAIT)
+                SourceStore(settings.sources_table).hold_host(urlsplit(article.url).netloc, now + wait)
             if error:
-                report.errors.append(error)
+                report.errors.append(f"{article.url}: {error}")
             _, new = store.put(article, page)
             report.new += new
             report.updated += not new
