@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     privacy_policy_url: str = "https://example.org/privacy"
     support_url: str = "https://example.org/support"
 
+    # Branding: empty values keep the layout's defaults (render/edition.py Branding).
+    brand_primary_colour: str = ""
+    brand_logo_url: str = ""
+    brand_language: str = ""
+
     # Ingest
     allow_private_fetch: bool = False
     user_agent_contact: str = "https://github.com/friday-digest/friday-digest"
