@@ -236,7 +236,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     gold = [r["story"] for r in rows]
     modes = {"title + text": to_items(rows), "title only": to_items(rows, titles_only=True)}
     print(
-        f"## Story clustering benchmark\n\nData: `{args.data.name}`, {len(rows)} items, "
+        "## Story clustering (benchmarks/bench_cluster.py)\n\n"
+        f"Reproduce: `python benchmarks/bench_cluster.py`. Data: `{args.data.name}`, {len(rows)} items, "
         f"{len(set(gold))} gold stories. Threshold (min cosine for a link): {DEFAULT_THRESHOLD}.\n"
     )
     print("| method | input | B³ P | B³ R | B³ F1 | pair P | pair R | pair F1 | clusters | seconds |")
