@@ -391,15 +391,24 @@ def _cluster_item(line: str, number: int) -> Any:
 
 
 def cmd_edition_send(args: argparse.Namespace) -> int:
+    """Locally: dispatch and the send workers until the queue is empty.  On AWS: queue the readers for
+    the deployed send workers (`digest edition stats` follows the progress)."""
     settings = _settings()
+    failed_only = args.action == "resend-failed"
+    resume = getattr(args, "resume", False)
     if settings.local:
         from digest.local.run import send_all
 
-        print(json.dumps({"edition": args.id, **send_all(settings, args.id)}))
+        result = send_all(settings, args.id, resume=resume, failed_only=failed_only)
+        print(json.dumps({"edition": args.id, **result}))
+        if result["in_doubt"]:
+            print(f"{len(result['in_doubt'])} readers are in doubt (a worker stopped after claiming them); "
+                  "they are not mailed again: see README, 'Sending exactly once'", file=sys.stderr)  # fmt: skip
         return 0
-    from digest.mail.service import dispatch
+    from digest.mail.service import dispatch, resend_failed
 
-    print(json.dumps({"edition": args.id, "queued": dispatch(settings, args.id)}))
+    queued = resend_failed(settings, args.id) if failed_only else dispatch(settings, args.id, resume=resume)
+    print(json.dumps({"edition": args.id, "queued": queued}))
     return 0
 
 
@@ -578,7 +587,13 @@ def parser() -> argparse.ArgumentParser:
         if action == "summary":
             edit.add_argument("text")
         edit.add_argument("--who", default=os.environ.get("USER", "editor"))
-    add(edition, "send", cmd_edition_send, "send an approved edition to every confirmed reader").add_argument("id")
+    send = add(edition, "send", cmd_edition_send, "send an approved edition to every confirmed reader")
+    send.set_defaults(action="send")
+    send.add_argument("id")
+    send.add_argument("--resume", action="store_true", help="continue after a crash: queue readers left queued")
+    resend = add(edition, "resend-failed", cmd_edition_send, "send again, only to the readers whose send failed")
+    resend.set_defaults(action="resend-failed")
+    resend.add_argument("id")
     add(edition, "stats", cmd_edition_stats, "send and feedback counts").add_argument("id")
 
     subs = commands.add_parser("subscribers", help="readers").add_subparsers(dest="action", required=True)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from digest.ingest.service import fan_out
 from digest.local.pump import PumpReport, drain
-from digest.mail.service import dispatch
+from digest.mail.service import dispatch, resend_failed
 from digest.models import EditionStatus
 from digest.settings import Settings
 from digest.store.editions import EditionStore
@@ -31,21 +32,24 @@ def ingest_all(settings: Settings, on_batch: Callable[[PumpReport], None] | None
 
 
 def send_all(
-    settings: Settings, edition_id: str, on_batch: Callable[[PumpReport], None] | None = None
-) -> dict[str, int]:
-    """Dispatch, then the send workers until the queue is empty; returns the send log's counts."""
+    settings: Settings,
+    edition_id: str,
+    on_batch: Callable[[PumpReport], None] | None = None,
+    *,
+    resume: bool = False,
+    failed_only: bool = False,
+) -> dict[str, Any]:
+    """Dispatch (or, with ``failed_only``, queue the failures again), then the send workers until the
+    queue is empty; returns the send log's counts and the readers left in doubt."""
     from digest.handlers import send_worker
 
-    queued = dispatch(settings, edition_id)
-    drain(
-        queue_url(settings.send_queue_url, "send"),
-        send_worker.handler,
-        function_name="SendWorkerFunction",
-        on_batch=on_batch,
-    )
-    counts = SendLog(settings.send_log_table).counts(edition_id)
+    queued = resend_failed(settings, edition_id) if failed_only else dispatch(settings, edition_id, resume=resume)
+    drain(queue_url(settings.send_queue_url, "send"), send_worker.handler, function_name="SendWorkerFunction",
+          on_batch=on_batch)  # fmt: skip
+    log = SendLog(settings.send_log_table)
+    counts = log.counts(edition_id)
     edition = EditionStore(settings.editions_table, settings.archive_bucket).get(edition_id)
-    finished = not counts.get("claimed") and not counts.get("failed")
+    finished = not counts.get("claimed") and not counts.get("failed") and not counts.get("queued")
     if edition and edition.status is EditionStatus.sending and finished:
         set_status(settings, edition_id, EditionStatus.sent, who="send")
-    return {"queued": queued, **counts}
+    return {"queued": queued, **counts, "in_doubt": log.with_status(edition_id, "claimed")}

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from digest.models import SubscriberStatus
 from digest.settings import Settings
 from digest.store.editions import EditionStore
+from digest.store.sendlog import SendLog
 from digest.store.subscribers import SubscriberStore
 
 STAT_OF_EVENT = {
@@ -76,6 +77,14 @@ def apply_event(settings: Settings, event: SesEvent) -> str:
             action = "unsubscribed"
         if action != "counted":
             readers.put(reader)
+    # a worker that crashed after SES accepted the message left the row in doubt: settle it
+    if (
+        event.eventType in {"Send", "Delivery"}
+        and edition_id
+        and subscriber_id
+        and SendLog(settings.send_log_table).settle(edition_id, subscriber_id, event.mail.messageId)
+    ):
+        action = "settled an in-doubt send"
     stat = STAT_OF_EVENT.get(event.eventType)
     if (
         edition_id

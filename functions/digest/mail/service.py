@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -21,6 +22,7 @@ from digest.store.subscribers import SubscriberStore
 from digest.tokens import Purpose, make_token
 
 BATCH_SIZE = 50
+DISPATCH_WORKERS = 8  # conditional writes in parallel: dispatch is bound by DynamoDB round trips
 # SES errors worth retrying later (the message goes back to the queue); anything else fails the reader.
 TRANSIENT = {
     "Throttling",
@@ -57,11 +59,20 @@ def _sendable(edition: Edition | None, edition_id: str) -> Edition:
     return edition
 
 
-def dispatch(settings: Settings, edition_id: str) -> int:
-    """Queue every confirmed reader not yet mailed this edition, in batches; returns readers queued.
+def wants(reader: Subscriber, edition: Edition) -> bool:
+    """A reader who chose sections gets the edition only if one of them has stories this week."""
+    if not reader.sections:
+        return True
+    return any(section.stories for section in edition.sections if section.key in reader.sections)
 
-    Safe to run twice: readers the send log already holds are not queued again, and the workers'
-    conditional claims stop any duplicate that slips through a concurrent run.
+
+def dispatch(settings: Settings, edition_id: str, *, resume: bool = False) -> int:
+    """Queue every eligible reader not yet queued for this edition, in batches; returns readers queued.
+
+    Each reader is first recorded as queued in the send log (a conditional write), so running
+    dispatch twice queues nobody twice.  With ``resume``, readers a crashed dispatch recorded but
+    never enqueued (still "queued") are enqueued again; the workers' conditional claims keep any
+    reader from being mailed twice.
     """
     editions = EditionStore(settings.editions_table, settings.archive_bucket)
     found = editions.get(edition_id)
@@ -72,20 +83,40 @@ def dispatch(settings: Settings, edition_id: str) -> int:
         edition.status = EditionStatus.sending
         edition.history.append({"at": datetime.now(UTC).isoformat(), "who": "dispatch", "what": "approved -> sending"})
         editions.save(edition)
-    done = {str(row["subscriber_id"]) for row in SendLog(settings.send_log_table).rows(edition_id)}
-    batch: list[str] = []
-    messages: list[dict[str, Any]] = []
-    for reader in SubscriberStore(settings.subscribers_table).with_status(SubscriberStatus.confirmed):
-        if reader.id in done:
-            continue
-        batch.append(reader.id)
-        if len(batch) == BATCH_SIZE:
-            messages.append({"edition_id": edition_id, "subscriber_ids": batch})
-            batch = []
-    if batch:
-        messages.append({"edition_id": edition_id, "subscriber_ids": batch})
-    send_messages(queue_url(settings.send_queue_url, "send"), messages)
-    return sum(len(m["subscriber_ids"]) for m in messages)
+    log = SendLog(settings.send_log_table)
+    stuck = set(log.with_status(edition_id, "queued")) if resume else set()
+    url = queue_url(settings.send_queue_url, "send")
+    readers = (r for r in SubscriberStore(settings.subscribers_table).with_status(SubscriberStatus.confirmed))
+    queued = 0
+    with ThreadPoolExecutor(DISPATCH_WORKERS) as pool:
+        for chunk in _chunks((r.id for r in readers if wants(r, edition)), BATCH_SIZE):
+            newly = [sid for sid, new in zip(chunk, pool.map(lambda s: log.queue(edition_id, s), chunk), strict=True)
+                     if new or sid in stuck]  # fmt: skip
+            if newly:
+                send_messages(url, [{"edition_id": edition_id, "subscriber_ids": newly}])
+                queued += len(newly)
+    return queued
+
+
+def _chunks(ids: Iterable[str], size: int) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    for item in ids:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def resend_failed(settings: Settings, edition_id: str) -> int:
+    """Queue again only the readers whose send failed; returns how many."""
+    _sendable(EditionStore(settings.editions_table, settings.archive_bucket).get(edition_id), edition_id)
+    failed = SendLog(settings.send_log_table).with_status(edition_id, "failed")
+    url = queue_url(settings.send_queue_url, "send")
+    for chunk in _chunks(failed, BATCH_SIZE):
+        send_messages(url, [{"edition_id": edition_id, "subscriber_ids": chunk}])
+    return len(failed)
 
 
 def reader_links(settings: Settings, subscriber_id: str) -> tuple[str, str]:

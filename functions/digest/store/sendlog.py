@@ -1,8 +1,9 @@
 """The send log: one row per (edition, reader), written with conditions so no reader is mailed twice.
 
-A row moves claimed -> sent (with the SES MessageId) or claimed -> failed (with the reason).
-A row left "claimed" means a worker stopped between claiming and recording the outcome: SES may
-or may not have accepted that message, so it is reported as in doubt and never retried blindly.
+A row moves queued (dispatch) -> claimed (a send worker) -> sent (with the SES MessageId) or
+failed (with the reason).  A row left "claimed" means a worker stopped between claiming and
+recording the outcome: SES may or may not have accepted that message, so it is reported as in
+doubt and never retried blindly (an SES "Send" event for it later settles it as sent).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from digest.store.aws import items, table
@@ -21,31 +22,59 @@ class SendLog:
     def __init__(self, table_name: str) -> None:
         self.table = table(table_name)
 
+    def queue(self, edition_id: str, subscriber_id: str) -> bool:
+        """Record that dispatch queued this reader; False if the reader was queued (or mailed) before."""
+        return self._conditional_put(edition_id, subscriber_id, "queued", "attribute_not_exists(subscriber_id)", {})
+
     def claim(self, edition_id: str, subscriber_id: str, *, retry_failed: bool = False) -> bool:
         """Take the right to mail this reader this edition; False if someone already has."""
-        condition = "attribute_not_exists(subscriber_id)"
+        condition = "attribute_not_exists(subscriber_id) OR #s = :queued"
+        values = {":queued": "queued"}
         if retry_failed:
             condition += " OR #s = :failed"
+            values[":failed"] = "failed"
+        return self._conditional_put(edition_id, subscriber_id, "claimed", condition, values)
+
+    def _conditional_put(
+        self, edition_id: str, subscriber_id: str, status: str, condition: str, values: dict[str, str]
+    ) -> bool:
         try:
-            self.table.put_item(
-                Item={
-                    "edition_id": edition_id,
-                    "subscriber_id": subscriber_id,
-                    "status": "claimed",
-                    "claimed_at": datetime.now(UTC).isoformat(),
-                },
+            self.table.update_item(
+                Key={"edition_id": edition_id, "subscriber_id": subscriber_id},
+                UpdateExpression=f"SET #s = :status, {status}_at = :at",
                 ConditionExpression=condition,
-                **(
-                    {"ExpressionAttributeNames": {"#s": "status"}, "ExpressionAttributeValues": {":failed": "failed"}}
-                    if retry_failed
-                    else {}
-                ),
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":status": status, ":at": datetime.now(UTC).isoformat(), **values},
             )
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
             raise
         return True
+
+    def settle(self, edition_id: str, subscriber_id: str, message_id: str) -> bool:
+        """An in-doubt row whose message SES reports it accepted (a "Send" event) becomes sent."""
+        try:
+            self.table.update_item(
+                Key={"edition_id": edition_id, "subscriber_id": subscriber_id},
+                UpdateExpression="SET #s = :sent, message_id = :m, settled_by = :how",
+                ConditionExpression="#s = :claimed",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":sent": "sent",
+                    ":claimed": "claimed",
+                    ":m": message_id,
+                    ":how": "ses-event",
+                },
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def with_status(self, edition_id: str, status: str) -> list[str]:
+        return [str(r["subscriber_id"]) for r in self.rows(edition_id) if r.get("status") == status]
 
     def mark_sent(self, edition_id: str, subscriber_id: str, message_id: str) -> None:
         self._finish(edition_id, subscriber_id, "sent", message_id=message_id)
@@ -69,3 +98,8 @@ class SendLog:
 
     def counts(self, edition_id: str) -> dict[str, int]:
         return dict(Counter(str(row["status"]) for row in self.rows(edition_id)))
+
+    def for_subscriber(self, subscriber_id: str) -> list[dict[str, Any]]:
+        """Every row about one reader, across editions (a scan: for exports, not for sending)."""
+        rows = items(self.table.scan, FilterExpression=Attr("subscriber_id").eq(subscriber_id))
+        return sorted(rows, key=lambda row: str(row.get("claimed_at", "")))

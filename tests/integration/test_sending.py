@@ -1,0 +1,165 @@
+"""Sending exactly once, against a real moto server: crashes, redelivery, throttling, poison messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from botocore.awsrequest import AWSResponse
+
+from digest.ingest.urls import article_id
+from digest.local.motoserver import LocalAws, received_messages
+from digest.local.pump import drain
+from digest.local.run import send_all
+from digest.mail.service import dispatch, send_batch
+from digest.models import Article, EditionStatus, Subscriber, SubscriberStatus
+from digest.readers import subscriber_id
+from digest.settings import get_settings
+from digest.store.articles import ArticleStore
+from digest.store.aws import client
+from digest.store.queues import queue_url, send_messages
+from digest.store.sendlog import SendLog
+from digest.store.subscribers import SubscriberStore
+from digest.stories.service import build_edition, set_status
+
+
+class Crash(BaseException):
+    """Stands for the process dying: not an Exception, so nothing on the way catches it."""
+
+
+def mailed(endpoint: str, edition_id: str) -> Counter[str]:
+    return Counter(m.destinations[0] for m in received_messages(endpoint) if f"X-Digest-Edition: {edition_id}" in m.raw)
+
+
+def approved_edition(week: str, readers: int, prefix: str) -> list[Subscriber]:
+    """An approved edition for ``week`` and ``readers`` confirmed readers (plus some who must never get it)."""
+    settings = get_settings()
+    store = ArticleStore(settings.articles_table, settings.articles_bucket)
+    year, number = week.split("-W")
+    monday = datetime.fromisocalendar(int(year), int(number), 1).replace(tzinfo=UTC)
+    for n in range(3):
+        url = f"https://news.example.org/{week}/{n}"
+        store.put(Article(id=article_id(url), url=url, title=f"Harbour story number {n} of week {week}",
+                          text="Some text about the harbour.", source=f"Outlet {n}",
+                          published=monday + timedelta(hours=n)))  # fmt: skip
+    build_edition(settings, week)
+    set_status(settings, week, EditionStatus.approved, who="test")
+    subscribers = SubscriberStore(settings.subscribers_table)
+    confirmed = []
+    for n in range(readers):
+        email = f"{prefix}{n}@example.com"
+        reader = Subscriber(id=subscriber_id(email), email=email, status=SubscriberStatus.confirmed)
+        subscribers.put(reader)
+        confirmed.append(reader)
+    for status in (SubscriberStatus.unsubscribed, SubscriberStatus.suppressed, SubscriberStatus.pending):
+        email = f"{prefix}-{status.value}@example.com"
+        subscribers.put(Subscriber(id=subscriber_id(email), email=email, status=status))
+    return confirmed
+
+
+def test_crash_after_ses_accepted_then_redelivery_mails_nobody_twice(stack: LocalAws) -> None:
+    readers = approved_edition("2026-W10", 6, "crash")
+    ids = [r.id for r in readers]
+    settings = get_settings()
+    ses = client("sesv2")
+    calls = {"n": 0}
+
+    def die_after_third(**_: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise Crash  # SES has accepted the third message; the worker dies before recording it
+
+    ses.meta.events.register("after-call.sesv2.SendEmail", die_after_third)
+    try:
+        with pytest.raises(Crash):
+            send_batch(settings, "2026-W10", ids)
+    finally:
+        ses.meta.events.unregister("after-call.sesv2.SendEmail", die_after_third)
+    report = send_batch(settings, "2026-W10", ids)  # SQS delivers the same batch again
+    assert report.sent == 3 and report.skipped == 3
+    counts = mailed(stack.endpoint, "2026-W10")
+    assert all(counts[r.email] == 1 for r in readers)  # the in-doubt third was mailed once, by the first run
+    log = SendLog(settings.send_log_table)
+    assert log.with_status("2026-W10", "claimed") == [ids[2]]  # reported as in doubt, not mailed again
+
+
+def test_throttling_on_30_percent_of_calls_loses_nobody(stack: LocalAws) -> None:
+    readers = approved_edition("2026-W11", 40, "throttle")
+    settings = get_settings()
+    ses = client("sesv2")
+    chance = random.Random(7)
+    throttled = {"n": 0}
+
+    def throttle(request: Any, **_: Any) -> AWSResponse | None:
+        if chance.random() >= 0.3:
+            return None
+        throttled["n"] += 1
+        body = b'{"message": "Maximum sending rate exceeded."}'
+
+        class Raw:
+            def stream(self, **_: Any) -> Any:
+                yield body
+
+        headers = {"x-amzn-ErrorType": "TooManyRequestsException", "Content-Type": "application/json"}
+        return AWSResponse(request.url, 429, headers, Raw())
+
+    ses.meta.events.register("before-send.sesv2.SendEmail", throttle)
+    try:
+        result = send_all(settings, "2026-W11")
+    finally:
+        ses.meta.events.unregister("before-send.sesv2.SendEmail", throttle)
+    assert throttled["n"] > 5
+    counts = mailed(stack.endpoint, "2026-W11")  # (readers of earlier tests here are confirmed too)
+    assert all(counts[r.email] == 1 for r in readers) and set(counts.values()) == {1}
+    assert not result["in_doubt"] and not result.get("failed")
+    assert not any("-unsubscribed@" in e or "-suppressed@" in e or "-pending@" in e for e in counts)
+
+
+def test_dispatch_twice_queues_nobody_twice_and_poison_goes_to_the_dlq(stack: LocalAws) -> None:
+    readers = approved_edition("2026-W12", 12, "twice")
+    settings = get_settings()
+    first = dispatch(settings, "2026-W12")
+    assert first >= len(readers)  # readers of earlier tests in this module are confirmed too
+    assert dispatch(settings, "2026-W12") == 0
+    url = queue_url(settings.send_queue_url, "send")
+    send_messages(url, [{"edition_id": "2026-W12", "subscriber_ids": "not a list"}])
+    from digest.handlers import send_worker
+
+    report = drain(url, send_worker.handler, function_name="send")
+    assert report.failed >= 1  # the poison message failed each time it was delivered
+    dlq = client("sqs").get_queue_url(QueueName="digest-send-dlq")["QueueUrl"]
+    dead = client("sqs").receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", [])
+    assert [json.loads(m["Body"])["subscriber_ids"] for m in dead] == ["not a list"]
+    counts = mailed(stack.endpoint, "2026-W12")
+    assert all(counts[r.email] == 1 for r in readers) and set(counts.values()) == {1}
+
+
+def test_kill_9_then_resume_mails_each_reader_once_or_lists_them(stack: LocalAws) -> None:
+    readers = approved_edition("2026-W13", 150, "kill")
+    env = {**os.environ, "AWS_ENDPOINT_URL": stack.endpoint}
+    command = [sys.executable, "-m", "digest.cli", "edition", "send", "2026-W13"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and sum(mailed(stack.endpoint, "2026-W13").values()) < 20:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    before = sum(mailed(stack.endpoint, "2026-W13").values())
+    assert 0 < before < len(readers) + 60, "the send should have been cut off part way"
+    resumed = subprocess.run([*command, "--resume"], env=env, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    result = json.loads(resumed.stdout)
+    counts = mailed(stack.endpoint, "2026-W13")
+    in_doubt = set(result["in_doubt"])
+    for reader in readers:
+        assert counts[reader.email] == 1 or (reader.id in in_doubt and counts[reader.email] <= 1), reader.email
+    assert max(counts.values()) == 1
