@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     brand_logo_url: str = ""
     brand_language: str = ""
 
+    # Sending: messages per second for the whole fleet; 0 = the SES account's MaxSendRate.
+    send_rate: float = Field(default=0, ge=0)
+
     # Ingest
     allow_private_fetch: bool = False
     user_agent_contact: str = "https://github.com/friday-digest/friday-digest"
