@@ -244,7 +244,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         return 0
     from digest.ingest.service import fan_out
 
-    print(json.dumps({"queued": fan_out(settings)}))
+    queued, failing = fan_out(settings)
+    print(json.dumps({"queued": queued, "failing_24h": failing}))
     return 0
 
 

@@ -46,6 +46,7 @@ class Source(BaseModel):
     next_poll: datetime | None = None  # not before: poll interval, Cache-Control max-age or Retry-After
     last_error: str | None = None
     consecutive_failures: int = 0
+    failing_since: datetime | None = None  # first failure of the current run of failures
 
     @field_validator("boilerplate")
     @classmethod

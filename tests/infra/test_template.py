@@ -639,3 +639,20 @@ def test_sample_event_is_well_formed(path: Path, template: dict[str, Any]) -> No
         assert event["isBase64Encoded"] is False
         routes = {(e["Path"], e["Method"].upper()) for e in _api_events(template).values()}
         assert (event["resource"], event["httpMethod"]) in routes or (event["resource"], "ANY") in routes
+
+
+def test_dashboard_and_alarms_watch_what_matters(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    assert any(r["Type"] == "AWS::CloudWatch::Dashboard" for r in resources.values())
+    alarms = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+    watched = {(a["Namespace"], a["MetricName"]) for a in alarms.values()}
+    assert ("AWS/SES", "Reputation.BounceRate") in watched and ("AWS/SES", "Reputation.ComplaintRate") in watched
+    assert ("FridayDigest", "MessagesFailed") in watched and ("FridayDigest", "SourcesFailing24h") in watched
+    thresholds = {a["MetricName"]: a["Threshold"] for a in alarms.values()}
+    assert thresholds["Reputation.BounceRate"] == 0.05 and thresholds["Reputation.ComplaintRate"] == 0.001
+    queues_with_dlq_alarm = {
+        a["Dimensions"][0]["Value"]["Fn::GetAtt"][0] for a in alarms.values() if a["Namespace"] == "AWS/SQS"
+    }
+    dead_letter_queues = {n for n, r in resources.items() if r["Type"] == "AWS::SQS::Queue" and "Dead" in n}
+    assert dead_letter_queues <= queues_with_dlq_alarm
+    assert all(a["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in alarms.values())

@@ -168,7 +168,7 @@ class TestApi:
         sample = event("api_subscribe")
         sample["body"] = body
         reply = self.call(sample)
-        assert reply["statusCode"] in {400, 422}
+        assert reply["statusCode"] in {400, 413, 422}
         assert "Traceback" not in reply["body"]
 
     def test_honeypot_is_accepted_silently(self, stack: LocalAws) -> None:
@@ -239,7 +239,7 @@ class TestScheduledHandlers:
         sources = SourceStore(get_settings().sources_table)
         sources.put(Source(id="due-one", name="Due", feed_url="https://example.org/feed.xml"))
         sources.put(Source(id="paused", name="Paused", feed_url="https://example.org/p.xml", active=False))
-        assert ingest_fanout.handler(event("ingest_fanout"), LocalContext("fanout")) == {"queued": 1}
+        assert ingest_fanout.handler(event("ingest_fanout"), LocalContext("fanout")) == {"queued": 1, "failing_24h": 0}
 
     def test_dispatch_refuses_an_unknown_edition(self, stack: LocalAws) -> None:
         from digest.handlers import send_dispatch

@@ -47,8 +47,7 @@ def test_workers_together_keep_to_the_rate(stack: LocalAws) -> None:
     for second in granted:
         per_second[second] = per_second.get(second, 0) + 1
     assert len(granted) == 60
-    assert max(per_second.values()) <= 14
-    assert len(per_second) >= 60 // 14  # 60 messages at 14/s need at least 5 seconds
+    assert max(per_second.values()) <= 14  # so 60 messages took at least five seconds' slots
 
 
 def test_rate_comes_from_the_account(stack: LocalAws) -> None:

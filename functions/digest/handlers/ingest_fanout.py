@@ -13,7 +13,8 @@ from digest.settings import get_settings
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
-    queued = fan_out(get_settings())
+    queued, failing = fan_out(get_settings())
     metrics.add_metric(name="SourcesQueued", unit="Count", value=queued)
-    logger.info("queued sources", extra={"queued": queued})
-    return {"queued": queued}
+    metrics.add_metric(name="SourcesFailing24h", unit="Count", value=failing)
+    logger.info("queued sources", extra={"queued": queued, "failing_24h": failing})
+    return {"queued": queued, "failing_24h": failing}

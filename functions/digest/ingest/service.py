@@ -32,6 +32,7 @@ from digest.store.sources import SourceStore
 PAGE_WORKERS = 4
 MAX_WAIT = timedelta(hours=24)  # no publisher's header may park a source for longer than a day
 MAX_FAILURE_BACKOFF = 16  # failing sources are polled at most 16x less often
+FAILING_ALARM = timedelta(hours=24)  # a source failing this long raises the SourcesFailing24h alarm
 
 
 @dataclass
@@ -44,11 +45,17 @@ class IngestReport:
     errors: list[str] = field(default_factory=list)
 
 
-def fan_out(settings: Settings, now: datetime | None = None) -> int:
-    """Enqueue one ingest message per source that is due; returns how many."""
-    due = SourceStore(settings.sources_table).due(now or datetime.now(UTC))
-    url = queue_url(settings.ingest_queue_url, "ingest")
-    return send_messages(url, [{"source_id": s.id} for s in due])
+def fan_out(settings: Settings, now: datetime | None = None) -> tuple[int, int]:
+    """Enqueue one ingest message per source that is due.
+
+    Returns (sources queued, active sources that have failed every poll for a day or more).
+    """
+    now = now or datetime.now(UTC)
+    sources = SourceStore(settings.sources_table).all()
+    due = [s for s in sources if s.active and (s.next_poll is None or s.next_poll <= now)]
+    failing = sum(1 for s in sources if s.active and s.failing_since and now - s.failing_since >= FAILING_ALARM)
+    send_messages(queue_url(settings.ingest_queue_url, "ingest"), [{"source_id": s.id} for s in due])
+    return len(due), failing
 
 
 def _complete(article: Article, page: Extracted) -> Article:
@@ -157,12 +164,14 @@ def _record(
         update: dict[str, Any] = {
             "last_error": error[:500],
             "consecutive_failures": failures,
+            "failing_since": source.failing_since or now,
             "next_poll": now + max(backoff, wait),
         }
     else:
         update = {
             "last_error": None,
             "consecutive_failures": 0,
+            "failing_since": None,
             "etag": etag or source.etag,
             "last_modified": last_modified or source.last_modified,
             "next_poll": now + max(interval, wait),

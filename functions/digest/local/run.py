@@ -20,7 +20,7 @@ def ingest_all(settings: Settings, on_batch: Callable[[PumpReport], None] | None
     """The hourly fan-out, then the ingest workers until the queue is empty."""
     from digest.handlers import ingest_worker
 
-    queued = fan_out(settings)
+    queued, _ = fan_out(settings)
     report = drain(
         queue_url(settings.ingest_queue_url, "ingest"),
         ingest_worker.handler,

@@ -32,10 +32,6 @@ class SourceStore:
         found = (Source.model_validate(plain(i)) for i in items(self.table.scan) if not str(i["id"]).startswith(HOST))
         return sorted(found, key=lambda s: s.id)
 
-    def due(self, now: datetime) -> list[Source]:
-        """Active sources whose next poll time has come."""
-        return [s for s in self.all() if s.active and (s.next_poll is None or s.next_poll <= now)]
-
     def hold_host(self, host: str, until: datetime) -> None:
         self.table.put_item(Item={"id": f"{HOST}{host.lower()}", "until": until.isoformat()})
 
