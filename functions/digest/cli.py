@@ -413,6 +413,19 @@ def cmd_edition_send(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from digest.ops.doctor import run_checks
+
+    checks = run_checks(_settings(), stack=args.stack, resolver=args.dns_server)
+    if args.json:
+        print(json.dumps([{"check": c.name, "outcome": c.outcome, "detail": c.detail} for c in checks]))
+    else:
+        marks = {"pass": "PASS", "fail": "FAIL", "skip": "skip", "warn": "warn"}
+        for check in checks:
+            print(f"{marks[check.outcome]}  {check.name:<22} {check.detail}")
+    return EXIT_USER_ERROR if any(c.outcome == "fail" for c in checks) else 0
+
+
 def cmd_edition_stats(args: argparse.Namespace) -> int:
     from digest.store.editions import EditionStore
     from digest.store.sendlog import SendLog
@@ -543,6 +556,10 @@ def parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--file", help="store articles given as JSON lines (parse-feed's shape; url and title required)"
     )
+    doctor = add(commands, "doctor", cmd_doctor, "check that the stack is ready to send (pass/fail list)")
+    doctor.add_argument("--stack", default=os.environ.get("STACK_NAME"), help="CloudFormation stack name")
+    doctor.add_argument("--json", action="store_true")
+    doctor.add_argument("--dns-server", help="resolver for the DMARC lookup, HOST[:PORT] (default: the system's)")
     add(commands, "cluster", cmd_cluster, "group articles (JSON lines: id, title and/or text) into stories"
         ).add_argument("file", metavar="FILE.jsonl")  # fmt: skip
     feed = add(commands, "parse-feed", cmd_parse_feed, "parse feeds; one JSON line per entry")

@@ -134,6 +134,15 @@ def create_stack(settings: Settings, template_path: Path = TEMPLATE) -> list[str
     except ClientError as error:
         if not _exists(error):
             raise
+    try:  # stands for the template's EventBridge destination (SES v1, which moto implements, cannot name one)
+        client("ses").create_configuration_set_event_destination(
+            ConfigurationSetName=settings.ses_configuration_set,
+            EventDestination={"Name": "events", "Enabled": True,
+                              "MatchingEventTypes": ["send", "bounce", "complaint", "delivery", "open", "click"]},
+        )  # fmt: skip
+    except ClientError as error:
+        if not _exists(error):
+            raise
     sesv2.create_email_identity(EmailIdentity=settings.sender_address)
     created.append(f"SES identity {settings.sender_address}")
     return created

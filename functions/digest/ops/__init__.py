@@ -1,0 +1,1 @@
+"""Operating a deployed (or local) stack: checks before the first Friday and after."""

@@ -1,0 +1,92 @@
+"""`digest doctor` against moto: a healthy stack passes, a broken one fails and says why."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from digest.local.motoserver import LocalAws
+from digest.settings import get_settings
+from digest.store.aws import client
+
+DMARC = b"v=DMARC1; p=quarantine; rua=mailto:dmarc@example.org"
+
+
+def dns_stub() -> tuple[str, threading.Thread]:
+    """A one-answer DNS server on loopback: every question gets the same TXT record."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(10)
+
+    def answer() -> None:
+        try:
+            query, peer = sock.recvfrom(512)
+        except TimeoutError:
+            return
+        question = query[12:]
+        header = query[:2] + struct.pack(">HHHHH", 0x8180, 1, 1, 0, 0)
+        record = b"\xc0\x0c" + struct.pack(">HHIH", 16, 1, 60, len(DMARC) + 1) + bytes([len(DMARC)]) + DMARC
+        sock.sendto(header + question + record, peer)
+        sock.close()
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    return f"127.0.0.1:{sock.getsockname()[1]}", thread
+
+
+@pytest.fixture()
+def api() -> Iterator[str]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            return
+
+        def do_GET(self) -> None:
+            self.send_response(200 if self.path == "/openapi.json" else 404)
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def doctor(stack: LocalAws, api_url: str, resolver: str) -> tuple[int, dict[str, tuple[str, str]]]:
+    env = {**os.environ, "AWS_ENDPOINT_URL": stack.endpoint, "API_BASE_URL": api_url}
+    result = subprocess.run([sys.executable, "-m", "digest.cli", "doctor", "--json", "--dns-server", resolver],
+                            env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert "Traceback" not in result.stderr
+    return result.returncode, {c["check"]: (c["outcome"], c["detail"]) for c in json.loads(result.stdout)}
+
+
+def test_healthy_stack_passes(stack: LocalAws, api: str) -> None:
+    ses = client("ses")
+    ses.verify_domain_identity(Domain="example.org")
+    ses.verify_domain_dkim(Domain="example.org")
+    resolver, _ = dns_stub()
+    code, checks = doctor(stack, api, resolver)
+    assert {name for name, (outcome, _) in checks.items() if outcome == "fail"} == set(), checks
+    assert code == 0
+    assert checks["DMARC record"] == ("pass", DMARC.decode())
+    assert checks["stack resources"][0] == "pass" and checks["configuration set"][0] == "pass"
+
+
+def test_broken_stack_fails_and_says_why(stack: LocalAws) -> None:
+    client("dynamodb").delete_table(TableName=get_settings().send_log_table)
+    client("sesv2").delete_configuration_set(ConfigurationSetName=get_settings().ses_configuration_set)
+    resolver, _ = dns_stub()
+    code, checks = doctor(stack, "http://127.0.0.1:9", resolver)
+    assert code == 1
+    assert checks["stack resources"][0] == "fail" and "digest-send-log" in checks["stack resources"][1]
+    assert checks["configuration set"][0] == "fail"
+    assert checks["API reachable"][0] == "fail"
