@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+MJML_JS := $(VENV)/node_modules/.bin/mjml
 
-.PHONY: demo test lint bench install clean
+.PHONY: demo test lint bench install clean browser-deps chromium
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,12 +18,33 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/digest demo --out out
 
-test: $(STAMP) lint
+test: $(STAMP) lint browser-deps
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check functions tests benchmarks
 	$(BIN)/mypy
+
+# The browser tests (tests/browser) screenshot editions in headless Chromium (Debian's package) and
+# compare mjml-python with the reference MJML (npm mjml 4, in .venv/node_modules). Both installs are
+# best effort: when one fails, `make test` goes on and those tests skip, saying why.
+browser-deps: $(MJML_JS) chromium
+
+$(MJML_JS): | $(STAMP)
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --prefix $(VENV) mjml@4 --no-audit --no-fund --loglevel=error \
+	    --fetch-retries=1 --fetch-retry-mintimeout=2000 --fetch-retry-maxtimeout=5000 --fetch-timeout=30000 \
+	  || echo "warning: npm install mjml failed: the MJML reference tests will skip"; \
+	else echo "note: no npm: the MJML reference tests will skip"; fi
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  { apt-get update -qq -o Acquire::Retries=1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      chromium fonts-liberation >/dev/null; } \
+	  || echo "warning: apt-get install chromium failed: the browser tests will skip"; \
+	else echo "note: no chromium (apt-get needs root): the browser tests will skip"; fi
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

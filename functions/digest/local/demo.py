@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from digest.local.motoserver import LocalAws, received_messages
+from digest.local.preview import PreviewError, preview
 from digest.local.run import ingest_all, send_all
 from digest.local.site import SampleSite, SiteServer, window_for_demo
 from digest.local.stack import create_stack
@@ -83,6 +84,7 @@ def run_demo(out: Path) -> dict[str, Any]:
             week, timezone=settings.newsroom_timezone, send_day=settings.send_day, send_hour=settings.send_hour, now=now
         )
         site = SampleSite(*window_for_demo(start, end, now))
+        # the sample site stays up to the end: the screenshots load its images
         with SiteServer(site) as server:
             with Stage(timings, f"Registering {len(site.outlets)} sources of the sample news site"):
                 sources = SourceStore(settings.sources_table)
@@ -93,29 +95,31 @@ def run_demo(out: Path) -> dict[str, Any]:
             with Stage(timings, "Ingesting over HTTP (fan-out, then the ingest workers)"):
                 queued, pumped = ingest_all(settings)
                 say(f"{queued} sources queued, {pumped.processed} polled, {pumped.failed} failed")
-        with Stage(timings, f"Building edition {week}"):
-            edition = build_edition(settings, week, now=now)
-            say(f"{edition.article_count} articles → {len(edition.stories())} stories")
-            for section in edition.sections:
-                say(f"{section.title}: {len(section.stories)}")
-        with Stage(timings, "Rendering (MJML) and approving"):
-            email, _ = publish(settings, edition)
-            edition = set_status(settings, edition.id, EditionStatus.approved, who="demo")
-            publish(settings, edition)
-            say(f"subject: {email.subject}")
-        with Stage(timings, "Importing the sample subscribers"):
-            imported = parse_import(SUBSCRIBERS.read_text(encoding="utf-8"))
-            store = SubscriberStore(settings.subscribers_table)
-            for reader in imported.readers:
-                store.put(reader)
-            say(f"{len(imported.readers)} readers, {len(imported.errors)} rows rejected")
-            for error in imported.errors:
-                say(f"  {error}")
-        with Stage(timings, "Sending through SES (dispatch, then the send workers)"):
-            counts = send_all(settings, edition.id)
-            say(", ".join(f"{k} {v}" for k, v in counts.items()))
-        with Stage(timings, f"Writing {out}/"):
-            summary = _write_out(out, aws.endpoint, settings, edition.id)
+            with Stage(timings, f"Building edition {week}"):
+                edition = build_edition(settings, week, now=now)
+                say(f"{edition.article_count} articles → {len(edition.stories())} stories")
+                for section in edition.sections:
+                    say(f"{section.title}: {len(section.stories)}")
+            with Stage(timings, "Rendering (MJML) and approving"):
+                email, _ = publish(settings, edition)
+                edition = set_status(settings, edition.id, EditionStatus.approved, who="demo")
+                publish(settings, edition)
+                say(f"subject: {email.subject}")
+            with Stage(timings, "Importing the sample subscribers"):
+                imported = parse_import(SUBSCRIBERS.read_text(encoding="utf-8"))
+                store = SubscriberStore(settings.subscribers_table)
+                for reader in imported.readers:
+                    store.put(reader)
+                say(f"{len(imported.readers)} readers, {len(imported.errors)} rows rejected")
+                for error in imported.errors:
+                    say(f"  {error}")
+            with Stage(timings, "Sending through SES (dispatch, then the send workers)"):
+                counts = send_all(settings, edition.id)
+                say(", ".join(f"{k} {v}" for k, v in counts.items() if k != "in_doubt"))
+            with Stage(timings, f"Writing {out}/"):
+                summary = _write_out(out, aws.endpoint, settings, edition.id)
+            with Stage(timings, "Screenshots at 375 and 600 px (headless Chromium)"):
+                summary["screenshots"] = _screenshots(out)
     finally:
         aws.stop()
     summary["timings_seconds"] = {**timings, "total": round(time.perf_counter() - started, 2)}
@@ -128,6 +132,18 @@ def run_demo(out: Path) -> dict[str, Any]:
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+def _screenshots(out: Path) -> list[str]:
+    """PNGs of the edition as a reader received it, so an editor can look without a mail client."""
+    try:
+        shots = preview((out / "edition.html").read_text(encoding="utf-8"), out, network=True)
+    except PreviewError as error:
+        say(f"skipped: {error}")
+        return []
+    for shot in shots:
+        say(str(shot))
+    return [str(s) for s in shots]
 
 
 def _write_out(out: Path, endpoint: str, settings: Any, edition_id: str) -> dict[str, Any]:
@@ -160,6 +176,8 @@ def main(out: Path) -> int:
     print(f"\nDone in {summary['timings_seconds']['total']} s. Open:", flush=True)
     for name in ("edition.html", "edition.txt", "archive/index.html", f"archive/{summary['edition']}/index.html"):
         print(f"  {out / name}")
+    for shot in summary.get("screenshots", []):
+        print(f"  {shot}")
     print(f"  {out}/*.eml ({summary['emails']} messages as SES received them)")
     print(f"  {out / 'summary.json'}")
     sys.stdout.flush()

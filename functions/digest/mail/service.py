@@ -15,6 +15,7 @@ from digest.render.publish import email_variant
 from digest.settings import Settings
 from digest.store.editions import EditionStore
 from digest.store.mailer import send_raw
+from digest.store.pacing import Pacer, account_rate
 from digest.store.queues import queue_url, send_messages
 from digest.store.secrets import token_keys
 from digest.store.sendlog import SendLog
@@ -22,6 +23,7 @@ from digest.store.subscribers import SubscriberStore
 from digest.tokens import Purpose, make_token
 
 BATCH_SIZE = 50
+LOCAL_SEND_RATE = 100  # messages/s on a local endpoint, whose SES quota is a placeholder
 DISPATCH_WORKERS = 8  # conditional writes in parallel: dispatch is bound by DynamoDB round trips
 # SES errors worth retrying later (the message goes back to the queue); anything else fails the reader.
 TRANSIENT = {
@@ -138,22 +140,29 @@ def envelope(settings: Settings, edition_id: str) -> Envelope:
     )
 
 
+def pacer(settings: Settings) -> Pacer:
+    """The fleet-wide pace: the configured rate, else SES's MaxSendRate (a local endpoint's is a placeholder)."""
+    rate = settings.send_rate or (LOCAL_SEND_RATE if settings.local else account_rate())
+    return Pacer(settings.idempotency_table, rate)
+
+
 def send_batch(settings: Settings, edition_id: str, subscriber_ids: list[str]) -> BatchReport:
     """Mail each reader of the batch at most once; raises TransientSendError if some should be retried."""
     edition = _sendable(EditionStore(settings.editions_table, settings.archive_bucket).get(edition_id), edition_id)
-    log = SendLog(settings.send_log_table)
-    report = BatchReport()
+    sender = _BatchSender(settings, edition_id)
     letters: dict[frozenset[Section], Letter] = {}
-    env = envelope(settings, edition_id)
     for reader in SubscriberStore(settings.subscribers_table).get_many(subscriber_ids):
-        if reader.status is not SubscriberStatus.confirmed or not log.claim(edition_id, reader.id, retry_failed=True):
-            report.skipped += 1
+        if reader.status is not SubscriberStatus.confirmed or not sender.log.claim(
+            edition_id, reader.id, retry_failed=True
+        ):
+            sender.report.skipped += 1
             continue
         variant = frozenset(reader.sections)
         if variant not in letters:
             rendered = email_variant(settings, edition, variant or None)
             letters[variant] = Letter(subject=rendered.subject, html=rendered.html, text=rendered.text)
-        _send_one(settings, edition_id, reader, letters[variant], env, log, report)
+        sender.send(reader, letters[variant])
+    report = sender.report
     counts = {"sent": report.sent, "failed": report.failed}
     if any(counts.values()):
         EditionStore(settings.editions_table, settings.archive_bucket).add_stats(
@@ -164,32 +173,41 @@ def send_batch(settings: Settings, edition_id: str, subscriber_ids: list[str]) -
     return report
 
 
-def _send_one(
-    settings: Settings,
-    edition_id: str,
-    reader: Subscriber,
-    letter: Letter,
-    env: Envelope,
-    log: SendLog,
-    report: BatchReport,
-) -> None:
-    unsubscribe, preferences = reader_links(settings, reader.id)
-    raw = compose(letter, Reader(reader.email, reader.name, unsubscribe, preferences), env)
-    try:
-        message_id = send_raw(
-            settings.sender_address,
-            reader.email,
-            raw,
-            configuration_set=settings.ses_configuration_set,
-            tags={"edition_id": edition_id, "subscriber_id": reader.id},
-        )
-    except ClientError as error:
-        code = error.response["Error"]["Code"]
-        log.mark_failed(edition_id, reader.id, f"{code}: {error.response['Error'].get('Message', '')}")
-        if code in TRANSIENT:
-            report.retry.append(reader.id)
-        else:
-            report.failed += 1
-        return
-    log.mark_sent(edition_id, reader.id, message_id)
-    report.sent += 1
+class _BatchSender:
+    """One batch's sending: compose, wait for the fleet's pace, hand to SES, record the outcome."""
+
+    def __init__(self, settings: Settings, edition_id: str) -> None:
+        self.settings = settings
+        self.edition_id = edition_id
+        self.envelope = envelope(settings, edition_id)
+        self.log = SendLog(settings.send_log_table)
+        self.report = BatchReport()
+        self.pacer = pacer(settings)
+
+    def send(self, reader: Subscriber, letter: Letter) -> None:
+        unsubscribe, preferences = reader_links(self.settings, reader.id)
+        try:
+            raw = compose(letter, Reader(reader.email, reader.name, unsubscribe, preferences), self.envelope)
+        except ValueError as error:  # one bad reader record must not fail the batch
+            self.log.mark_failed(self.edition_id, reader.id, f"cannot compose: {error}")
+            self.report.failed += 1
+            return
+        self.pacer.acquire()
+        try:
+            message_id = send_raw(
+                self.settings.sender_address,
+                reader.email,
+                raw,
+                configuration_set=self.settings.ses_configuration_set,
+                tags={"edition_id": self.edition_id, "subscriber_id": reader.id},
+            )
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            self.log.mark_failed(self.edition_id, reader.id, f"{code}: {error.response['Error'].get('Message', '')}")
+            if code in TRANSIENT:
+                self.report.retry.append(reader.id)
+            else:
+                self.report.failed += 1
+            return
+        self.log.mark_sent(self.edition_id, reader.id, message_id)
+        self.report.sent += 1
