@@ -310,6 +310,28 @@ def cmd_edition_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_edition_preview(args: argparse.Namespace) -> int:
+    """The email as a reader would see it: HTML plus PNG screenshots at 375 and 600 px."""
+    from digest.local.preview import PreviewError, preview
+    from digest.mail.compose import Letter, Reader, personalise
+    from digest.mail.service import reader_links
+    from digest.render.publish import publish
+
+    settings = _settings()
+    email, _ = publish(settings, _edition(args.id))
+    unsubscribe, preferences = reader_links(settings, "preview")
+    letter = personalise(Letter(email.subject, email.html, email.text), Reader("", None, unsubscribe, preferences))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "edition.html").write_text(letter.html)
+    try:
+        shots = preview(letter.html, out, network=not args.offline)
+    except PreviewError as error:
+        raise UserError(str(error)) from error
+    print(json.dumps({"subject": email.subject, "files": [str(out / "edition.html"), *map(str, shots)]}))
+    return 0
+
+
 def cmd_edition_approve(args: argparse.Namespace) -> int:
     from digest.models import EditionStatus
     from digest.render.publish import publish
@@ -584,6 +606,10 @@ def parser() -> argparse.ArgumentParser:
     render = add(edition, "render", cmd_edition_render, "render the email and web page")
     render.add_argument("id")
     render.add_argument("--out", default="out")
+    shots = add(edition, "preview", cmd_edition_preview, "write the email and PNG screenshots at 375 and 600 px")
+    shots.add_argument("id")
+    shots.add_argument("--out", default="out")
+    shots.add_argument("--offline", action="store_true", help="do not load remote images")
     approve = add(edition, "approve", cmd_edition_approve, "approve a draft for sending")
     approve.add_argument("id")
     approve.add_argument("--who", default=os.environ.get("USER", "editor"))

@@ -158,3 +158,23 @@ def test_handlers_accept_their_sample_events(pipeline: dict) -> None:
     assert result["result"]
     with pytest.raises(EditionError):
         build_handler.handler({"week": WEEK}, LocalContext("build"))
+
+
+def test_edition_preview_writes_screenshots(pipeline: dict, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    if not (os.environ.get("CHROMIUM") or shutil.which("chromium") or Path("/usr/bin/chromium").exists()):
+        pytest.skip("headless Chromium not found: install Debian's chromium package (make test tries to)")
+    env = {**os.environ, "AWS_ENDPOINT_URL": pipeline["aws"].endpoint}
+    result = subprocess.run(
+        [sys.executable, "-m", "digest.cli", "edition", "preview", WEEK, "--offline", "--out", str(tmp_path)],
+        env=env, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    files = json.loads(result.stdout)["files"]
+    assert [Path(f).name for f in files] == ["edition.html", "edition-375.png", "edition-600.png"]
+    html = (tmp_path / "edition.html").read_text()
+    assert "@@" not in html and "/unsubscribe/" in html
