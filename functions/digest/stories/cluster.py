@@ -47,6 +47,11 @@ _K = 50  # neighbours kept per article: enough to hold big stories together, bou
 _GAMMA = 0.01  # CPM resolution: required edge weight per member pair inside a group
 _MERGE = 0.25  # centroid cosine for merging two groups
 _ATTACH = 0.10  # centroid cosine for a loose article to join a story of 3+ members
+# Full articles share far more words with an unrelated story of the same place (its people, its
+# streets) than headlines and snippets do, so they must be closer to join: measured on the sample
+# site's full texts (BCubed F1 0.92 -> 0.99) at no cost on the Google News snippets.
+_ATTACH_LONG = 0.20
+_LONG_TEXT_TERMS = 60  # distinct terms above which an item counts as a full article
 _TITLE_WEIGHT = 2
 _MAX_TEXT_TOKENS = 300  # the lede carries the event; later paragraphs mostly add background noise
 _MAX_DF = 1000  # terms this common are too unspecific to propose candidate pairs
@@ -431,7 +436,8 @@ def _attach_loose(x: sp.csr_matrix, labels: np.ndarray, t: float, stamps: np.nda
         sims = sp.coo_matrix(x[rows] @ cent_t)
         r, c = sims.row, sims.col
         v = sims.data * _time_factor(stamps[rows][r], big_times[c])
-        keep = (v >= t) & _top_per_row(r, v, 1)
+        terms = np.diff(x.indptr)[rows][r]
+        keep = (v >= np.where(terms > _LONG_TEXT_TERMS, max(t, _ATTACH_LONG), t)) & _top_per_row(r, v, 1)
         new[rows[r[keep]]] = big[c[keep]]
     return new
 

@@ -56,7 +56,11 @@ def group_stories(
 
 
 def _fill(candidates: list[Story], quota: int) -> list[Story]:
-    """Take up to ``quota`` stories in rank order, keeping any one outlet to its share of the slots."""
+    """Take up to ``quota`` stories in rank order, keeping any one outlet to its share of the slots.
+
+    A story whose lead outlet has used its share is led by its next outlet instead, so diversity
+    never pushes an important story out; only a story no other outlet covered waits its turn.
+    """
     limit = max(1, int(quota * MAX_OUTLET_SHARE))
     chosen: list[Story] = []
     per_outlet: Counter[str] = Counter()
@@ -64,7 +68,11 @@ def _fill(candidates: list[Story], quota: int) -> list[Story]:
         if len(chosen) == quota:
             break
         if per_outlet[story.lead.source] >= limit:
-            continue
+            other = next((a for a in story.also if per_outlet[a.source] < limit), None)
+            if other is None:
+                continue
+            rest = [a for a in story.also if a is not other]
+            story = story.model_copy(update={"lead": other, "headline": other.title, "also": [story.lead, *rest]})
         chosen.append(story)
         per_outlet[story.lead.source] += 1
     return chosen
