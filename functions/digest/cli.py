@@ -250,9 +250,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_edition_build(args: argparse.Namespace) -> int:
+    from digest.models import EditionStatus
     from digest.stories.service import build_edition
 
     edition = build_edition(_settings(), args.week)
+    if edition.status is EditionStatus.skipped:
+        print(f"nothing new since the last edition: {edition.id} is skipped and will not be sent", file=sys.stderr)
     for section in edition.sections:
         print(f"{section.title}: {len(section.stories)} stories", file=sys.stderr)
     print(edition.id)

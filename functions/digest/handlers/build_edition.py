@@ -21,5 +21,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(edition_id=edition.id)
     email, _ = publish(settings, edition)
     metrics.add_metric(name="StoriesBuilt", unit="Count", value=len(edition.stories()))
-    logger.info("edition built", extra={"stories": len(edition.stories()), "articles": edition.article_count})
-    return {"edition_id": edition.id, "stories": len(edition.stories()), "subject": email.subject}
+    if email.dropped:  # the size gate (Gmail clips at ~102 KB) left these briefs out
+        logger.warning("briefs dropped to keep the email under 90 KB", extra={"dropped": email.dropped})
+    logger.info("edition built", extra={"stories": len(edition.stories()), "articles": edition.article_count,
+                                        "status": edition.status.value})  # fmt: skip
+    return {"edition_id": edition.id, "status": edition.status.value, "stories": len(edition.stories()),
+            "subject": email.subject, "dropped": email.dropped}  # fmt: skip
