@@ -335,6 +335,22 @@ def cmd_edition_preview(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_edition_review_link(args: argparse.Namespace) -> int:
+    """A signed link to the editor review page for this edition (valid for three days)."""
+    from digest.api.review import review_link
+
+    _edition(args.id)
+    print(review_link(_settings(), args.id))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from digest.local.serve import serve
+
+    serve(port=args.port, host=args.host)
+    return 0
+
+
 def cmd_edition_approve(args: argparse.Namespace) -> int:
     from digest.models import EditionStatus
     from digest.render.publish import publish
@@ -554,6 +570,9 @@ def parser() -> argparse.ArgumentParser:
         sub.set_defaults(func=func)
         return sub
 
+    serve = add(commands, "serve", cmd_serve, "run the API and pages on 127.0.0.1 (the local AWS if none is set)")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--host", default="127.0.0.1")
     add(commands, "demo", cmd_demo, "run the whole pipeline locally on the sample site").add_argument(
         "--out", default="out", help="where to write the edition (default: out)"
     )
@@ -613,6 +632,8 @@ def parser() -> argparse.ArgumentParser:
     shots.add_argument("id")
     shots.add_argument("--out", default="out")
     shots.add_argument("--offline", action="store_true", help="do not load remote images")
+    add(edition, "review-link", cmd_edition_review_link, "print a signed link to the editor review page"
+        ).add_argument("id")  # fmt: skip
     approve = add(edition, "approve", cmd_edition_approve, "approve a draft for sending")
     approve.add_argument("id")
     approve.add_argument("--who", default=os.environ.get("USER", "editor"))

@@ -1,4 +1,4 @@
-"""Signed, purpose-bound links for readers (confirm, unsubscribe, preferences).
+"""Signed, purpose-bound links for readers (confirm, unsubscribe, preferences) and editors (review).
 
 A token is ``base64url(purpose.subject.expiry).base64url(hmac)``: readable by nobody but
 checkable by us, bound to one purpose, and verified against every key still in its grace period
@@ -18,7 +18,19 @@ from enum import StrEnum
 class Purpose(StrEnum):
     confirm = "confirm"
     unsubscribe = "unsubscribe"
-    preferences = "preferences"
+    preferences = "preferences"  # also opens the reader's export and erase
+    review = "review"  # an editor's review page for one edition (subject: the edition id)
+
+
+# How long each kind of link lives.  Links in newsletters (unsubscribe, preferences) never expire:
+# RFC 8058 one-click must keep working from an old issue in someone's archive.  A confirmation
+# link is good for a week; an editor's review link for three days.
+TTL_SECONDS: dict[Purpose, int | None] = {
+    Purpose.confirm: 7 * 24 * 3600,
+    Purpose.unsubscribe: None,
+    Purpose.preferences: None,
+    Purpose.review: 3 * 24 * 3600,
+}
 
 
 class TokenError(ValueError):
@@ -41,6 +53,13 @@ def make_token(key: str, purpose: Purpose, subject: str, *, ttl_seconds: int | N
     expiry = int(time.time()) + ttl_seconds if ttl_seconds else 0
     payload = f"{purpose.value}.{subject}.{expiry}".encode()
     return f"{_b64(payload)}.{_b64(_mac(key, payload))}"
+
+
+def issue(key: str, purpose: Purpose, subject: str) -> str:
+    """A token for ``purpose`` with that purpose's standard lifetime (``TTL_SECONDS``)."""
+    if "." in subject:
+        raise ValueError("a token subject cannot contain '.'")
+    return make_token(key, purpose, subject, ttl_seconds=TTL_SECONDS[purpose])
 
 
 def read_token(keys: Sequence[str], token: str, purpose: Purpose) -> str:

@@ -23,8 +23,8 @@ import numpy as np
 import pytest
 
 import digest.render.edition as edition_module
-from digest.render.edition import Branding, RenderedEdition
 from digest.local.preview import PREVIEW_WIDTHS, preview
+from digest.render.edition import Branding, RenderedEdition
 from digest.settings import Settings
 
 pytestmark = pytest.mark.browser

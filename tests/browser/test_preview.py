@@ -11,8 +11,8 @@ from types import ModuleType
 import pytest
 
 from digest.local import preview as preview_module
-from digest.render.edition import Branding
 from digest.local.preview import NOT_FOUND, PreviewError, find_chromium, preview, screenshot
+from digest.render.edition import Branding
 from digest.settings import Settings
 
 

@@ -72,6 +72,8 @@ PUBLIC_ROUTES = {
     ("/export/{token}", "GET"),
     ("/erase/{token}", "POST"),
     ("/openapi.json", "GET"),
+    ("/review/{token}", "GET"),
+    ("/review/{token}", "POST"),
 }
 ADMIN_ROUTES = {("/admin/{proxy+}", "ANY")}
 

@@ -5,7 +5,7 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from digest.api.app import app
+from digest.api.app import resolve
 from digest.observability import logger, metrics, tracer
 
 
@@ -13,4 +13,4 @@ from digest.observability import logger, metrics, tracer
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return resolve(event, context)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import Attr, Key
 
 from digest.models import Subscriber, SubscriberStatus
 from digest.store.aws import items, plain, table, to_item
@@ -45,3 +45,40 @@ class SubscriberStore:
 
     def all(self) -> Iterator[Subscriber]:
         return (Subscriber.model_validate(plain(item)) for item in items(self.table.scan))
+
+    def page(
+        self,
+        *,
+        status: SubscriberStatus | None,
+        search: str | None,
+        limit: int,
+        start: dict[str, str] | None,
+    ) -> tuple[list[Subscriber], dict[str, str] | None]:
+        """Up to ``limit`` readers (of one status, matching ``search`` in address or name) after ``start``.
+
+        Returns the readers and the key to continue from (None at the end).  The key is the last
+        returned reader's, so a page cut short by the limit resumes exactly after it.
+        """
+        request: dict[str, Any] = {"Limit": max(limit, 25)}
+        if search:
+            request["FilterExpression"] = Attr("email").contains(search.lower()) | Attr("name").contains(search)
+        if start:
+            request["ExclusiveStartKey"] = start
+        if status is not None:
+            request.update(IndexName="ByStatus", KeyConditionExpression=Key("status").eq(status.value))
+            call = self.table.query
+        else:
+            call = self.table.scan
+        found: list[Subscriber] = []
+        while True:
+            reply = call(**request)
+            for item in reply.get("Items", []):
+                found.append(Subscriber.model_validate(plain(item)))
+                if len(found) == limit:
+                    last = found[-1]
+                    key = {"id": last.id, **({"status": last.status.value} if status is not None else {})}
+                    more = item is not reply["Items"][-1] or "LastEvaluatedKey" in reply
+                    return found, key if more else None
+            if "LastEvaluatedKey" not in reply:
+                return found, None
+            request["ExclusiveStartKey"] = reply["LastEvaluatedKey"]

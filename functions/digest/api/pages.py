@@ -1,0 +1,58 @@
+"""Server-rendered pages (Jinja2 templates in layouts/): small, accessible, no JavaScript."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from digest.models import SECTION_TITLES
+from digest.settings import get_settings
+
+HTML = "text/html; charset=utf-8"
+# Pages carry tokens in their URLs: never leak them through Referer, caches or frames.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+WEEKDAYS = {"MON": "Monday", "TUE": "Tuesday", "WED": "Wednesday", "THU": "Thursday", "FRI": "Friday"}
+WEEKDAYS |= {"SAT": "Saturday", "SUN": "Sunday"}
+
+
+@cache
+def _environment(layouts: Path) -> Environment:
+    return Environment(
+        loader=FileSystemLoader(layouts), autoescape=select_autoescape(["j2", "html"]), auto_reload=False
+    )
+
+
+def render(template: str, title: str, *, status: int = 200, **context: Any) -> Response[str]:
+    settings = get_settings()
+    body = (
+        _environment(Path(settings.layouts_dir))
+        .get_template(template)
+        .render(
+            title=title,
+            newsletter=settings.newsletter_name,
+            privacy_url=settings.privacy_policy_url,
+            colour=settings.brand_primary_colour,
+            language=settings.brand_language,
+            send_day=WEEKDAYS.get(settings.send_day, settings.send_day),
+            sections=[(key.value, label) for key, label in SECTION_TITLES.items()],
+            **context,
+        )
+    )
+    return Response(status_code=status, content_type=HTML, body=body, headers=dict(SECURITY_HEADERS))
+
+
+def message(title: str, *paragraphs: str, status: int = 200, form: dict[str, Any] | None = None) -> Response[str]:
+    """A page of a few sentences, with at most one button."""
+    return render("page.html.j2", title, status=status, paragraphs=paragraphs, form=form)

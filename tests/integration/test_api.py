@@ -1,0 +1,660 @@
+"""The subscriber and admin API end to end: the real handler, API Gateway events, moto behind it."""
+
+from __future__ import annotations
+
+import email
+import itertools
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from email import policy
+from typing import Any, ClassVar
+from urllib.parse import urlencode
+
+import pytest
+
+from digest.api import subscriptions
+from digest.api.openapi import document
+from digest.api.review import review_link, review_token
+from digest.ingest.service import import_articles
+from digest.local.context import LocalContext
+from digest.local.motoserver import LocalAws, received_messages
+from digest.models import Edition, EditionStatus, SubscriberStatus
+from digest.readers import subscriber_id
+from digest.settings import REPO_ROOT, get_settings
+from digest.store.aws import client, items, table
+from digest.store.secrets import token_keys
+from digest.store.sendlog import SendLog
+from digest.store.subscribers import SubscriberStore
+from digest.stories.service import build_edition
+from digest.stories.window import edition_window
+from digest.tokens import Purpose, issue, make_token
+
+EVENTS = REPO_ROOT / "events"
+ADMIN_KEY = "local-admin-key"
+FORM = "application/x-www-form-urlencoded"
+_ips = itertools.count(1)
+
+
+def fresh_ip() -> str:
+    """Each test signs up from its own address, so the per-IP limit is not shared between tests."""
+    n = next(_ips)
+    return f"198.51.{n // 250}.{n % 250 + 1}"
+
+
+def api_event(
+    method: str,
+    path: str,
+    body: str | dict[str, Any] | None = None,
+    *,
+    content_type: str = "application/json",
+    accept: str = "application/json",
+    headers: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+    ip: str | None = None,
+) -> dict[str, Any]:
+    """An API Gateway REST (v1) proxy event in the shape of events/api_subscribe.json."""
+    sample = json.loads((EVENTS / "api_subscribe.json").read_text())
+    all_headers = {**sample["headers"], "content-type": content_type, "accept": accept, **(headers or {})}
+    sample.update(
+        resource=path,
+        path=path,
+        httpMethod=method,
+        headers=all_headers,
+        multiValueHeaders={k: [v] for k, v in all_headers.items()},
+        queryStringParameters=query,
+        multiValueQueryStringParameters={k: [v] for k, v in query.items()} if query else None,
+        body=json.dumps(body) if isinstance(body, dict) else body,
+    )
+    sample["requestContext"].update(httpMethod=method, path=f"/v1{path}", resourcePath=path)
+    sample["requestContext"]["identity"]["sourceIp"] = ip or fresh_ip()
+    return sample
+
+
+def call(event: dict[str, Any]) -> dict[str, Any]:
+    from digest.handlers import api
+
+    reply: dict[str, Any] = api.handler(event, LocalContext("api"))
+    assert reply["statusCode"] < 500, reply
+    return reply
+
+
+def body_of(reply: dict[str, Any]) -> Any:
+    return json.loads(reply["body"])
+
+
+def header(reply: dict[str, Any], name: str) -> str | None:
+    for key, values in (reply.get("multiValueHeaders") or {}).items():
+        if key.lower() == name.lower():
+            return str(values[0])
+    for key, value in (reply.get("headers") or {}).items():
+        if key.lower() == name.lower():
+            return str(value)
+    return None
+
+
+def admin(method: str, path: str, body: Any = None, **kwargs: Any) -> dict[str, Any]:
+    headers = {"x-api-key": ADMIN_KEY, **kwargs.pop("headers", {})}
+    return call(api_event(method, path, body, headers=headers, **kwargs))
+
+
+def store() -> SubscriberStore:
+    return SubscriberStore(get_settings().subscribers_table)
+
+
+def mails_to(stack: LocalAws, address: str) -> list[email.message.EmailMessage]:
+    found = [m for m in received_messages(stack.endpoint) if address in m.destinations[0]]
+    return [email.message_from_string(m.raw, policy=policy.default) for m in found]  # type: ignore[misc]
+
+
+def confirm_token(stack: LocalAws, address: str) -> str:
+    body = mails_to(stack, address)[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    match = re.search(r"/confirm\?token=([A-Za-z0-9_.-]+)", body)
+    assert match, body
+    return match.group(1)
+
+
+def sign_up(address: str, name: str | None = "Ada", *, ip: str | None = None, **extra: Any) -> dict[str, Any]:
+    payload = {"email": address, "consent": True, "policy_version": "2026-01", **extra}
+    if name:
+        payload["name"] = name
+    return call(api_event("POST", "/subscriptions", payload, ip=ip))
+
+
+def subscribed(stack: LocalAws, address: str, name: str = "Ada") -> str:
+    """A confirmed reader, through the API; returns the id."""
+    assert sign_up(address, name)["statusCode"] == 202
+    reply = call(api_event("POST", "/subscriptions/confirm", {"token": confirm_token(stack, address)}))
+    assert reply["statusCode"] == 200 and body_of(reply) == {"status": "confirmed"}
+    return subscriber_id(address)
+
+
+def token(purpose: Purpose, subject: str) -> str:
+    return issue(token_keys(get_settings())[0], purpose, subject)
+
+
+# ---------------------------------------------------------------- sign-up and confirmation
+
+
+class TestSignUp:
+    def test_double_opt_in_records_consent_twice(self, stack: LocalAws) -> None:
+        reply = sign_up("ada@example.com", sections=["top", "features"], timezone="Europe/Paris", source="footer")
+        assert reply["statusCode"] == 202
+        assert body_of(reply)["status"] == "accepted"
+        reader = store().get(subscriber_id("ada@example.com"))
+        assert reader and reader.status is SubscriberStatus.pending and reader.timezone == "Europe/Paris"
+        link_token = confirm_token(stack, "ada@example.com")
+
+        page = call(api_event("GET", "/confirm", query={"token": link_token}, accept="text/html"))
+        assert page["statusCode"] == 200 and "<form" in page["body"] and link_token in page["body"]
+        assert store().get(reader.id).status is SubscriberStatus.pending  # type: ignore[union-attr]  # a GET confirms nothing
+
+        reply = call(api_event("POST", "/subscriptions/confirm", {"token": link_token}, ip="192.0.2.9"))
+        assert reply["statusCode"] == 200 and body_of(reply) == {"status": "confirmed"}
+        reader = store().get(reader.id)
+        assert reader and reader.status is SubscriberStatus.confirmed
+        assert [c.event for c in reader.consents] == ["subscribe", "confirm"]
+        subscribe, confirmation = reader.consents
+        assert subscribe.source == "footer" and subscribe.policy_version == "2026-01"
+        assert confirmation.ip == "192.0.2.9" and confirmation.user_agent and confirmation.policy_version == "2026-01"
+
+    def test_same_answer_whatever_the_address_state(self, stack: LocalAws) -> None:
+        subscribed(stack, "known@example.com")
+        sign_up("pending@example.com")
+        replies = [sign_up(a) for a in ("known@example.com", "pending@example.com", "brand.new@example.com")]
+        assert {r["statusCode"] for r in replies} == {202}
+        assert len({r["body"] for r in replies}) == 1
+
+    def test_one_confirmation_mail_per_address_per_window(self, stack: LocalAws) -> None:
+        for _ in range(3):
+            assert sign_up("twice@example.com")["statusCode"] == 202
+        assert len(mails_to(stack, "twice@example.com")) == 1
+        reader = store().get(subscriber_id("twice@example.com"))
+        assert reader and len(reader.consents) == 3  # every request is on record; only one mail went out
+
+    def test_sign_ups_per_ip_are_limited(self, stack: LocalAws, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(subscriptions, "SIGNUPS_PER_IP_PER_HOUR", 3)
+        ip = fresh_ip()
+        replies = [sign_up(f"flood{n}@example.com", ip=ip) for n in range(5)]
+        assert [r["statusCode"] for r in replies] == [202, 202, 202, 429, 429]
+        assert header(replies[-1], "Retry-After")
+        assert store().get(subscriber_id("flood4@example.com")) is None
+        assert sign_up("other.network@example.com")["statusCode"] == 202
+
+    def test_the_form_posts_to_the_same_route_and_gets_pages(self, stack: LocalAws) -> None:
+        page = call(api_event("GET", "/subscribe", accept="text/html"))
+        assert (
+            page["statusCode"] == 200 and 'name="website"' in page["body"] and 'action="subscriptions"' in page["body"]
+        )
+        form = urlencode([("email", "form@example.com"), ("consent", "true"), ("sections", "top"), ("website", "")])
+        reply = call(api_event("POST", "/subscriptions", form, content_type=FORM, accept="text/html"))
+        assert reply["statusCode"] == 202 and "Check your inbox" in reply["body"]
+        reader = store().get(subscriber_id("form@example.com"))
+        assert reader and [s.value for s in reader.sections] == ["top"] and reader.consents[0].source == "form"
+        no_consent = urlencode({"email": "form2@example.com"})
+        reply = call(api_event("POST", "/subscriptions", no_consent, content_type=FORM, accept="text/html"))
+        assert reply["statusCode"] == 422 and "consent" in reply["body"] and "<html" in reply["body"]
+        confirm = urlencode({"token": confirm_token(stack, "form@example.com")})
+        reply = call(api_event("POST", "/subscriptions/confirm", confirm, content_type=FORM, accept="text/html"))
+        assert reply["statusCode"] == 200 and "subscribed" in reply["body"]
+
+    def test_honeypot_and_bad_addresses(self, stack: LocalAws) -> None:
+        assert sign_up("bot@example.com", website="http://spam.example")["statusCode"] == 202
+        assert store().get(subscriber_id("bot@example.com")) is None and not mails_to(stack, "bot@example.com")
+        for address in ("not-an-address", "a@b", "ünïcode@example.com", "x@" + "d" * 300 + ".com"):
+            reply = sign_up(address)
+            assert reply["statusCode"] in {400, 422}, address
+
+
+# ---------------------------------------------------------------- tokens
+
+
+class TestTokens:
+    ROUTES: ClassVar[list[tuple[str, str, Purpose]]] = [
+        ("POST", "/subscriptions/confirm", Purpose.confirm),
+        ("POST", "/unsubscribe/{}", Purpose.unsubscribe),
+        ("GET", "/unsubscribe/{}", Purpose.unsubscribe),
+        ("GET", "/preferences/{}", Purpose.preferences),
+        ("PUT", "/preferences/{}", Purpose.preferences),
+        ("GET", "/export/{}", Purpose.preferences),
+        ("POST", "/erase/{}", Purpose.preferences),
+        ("GET", "/review/{}", Purpose.review),
+    ]
+
+    @staticmethod
+    def bad_tokens(subject: str, purpose: Purpose) -> dict[str, str]:
+        key = token_keys(get_settings())[0]
+        good = make_token(key, purpose, subject)
+        wrong = Purpose.unsubscribe if purpose is not Purpose.unsubscribe else Purpose.preferences
+        body, mac = good.split(".")
+        flipped = body[:-2] + ("A" if body[-2] != "A" else "B") + body[-1]
+        return {
+            "forged": make_token("not-the-key", purpose, subject),
+            "expired": make_token(key, purpose, subject, ttl_seconds=-60),
+            "wrong purpose": make_token(key, wrong, subject),
+            "tampered": f"{flipped}.{mac}",
+            "garbage": "x" * 40,
+            "extra dots": good + ".x",
+        }
+
+    @pytest.mark.parametrize(("method", "path", "purpose"), ROUTES)
+    def test_bad_tokens_are_refused_and_change_nothing(
+        self, stack: LocalAws, method: str, path: str, purpose: Purpose
+    ) -> None:
+        reader_id = subscriber_id("tokens@example.com")
+        if store().get(reader_id) is None:
+            subscribed(stack, "tokens@example.com", "Tess")
+        edition_id = seeded_edition().id
+        subject = edition_id if purpose is Purpose.review else reader_id
+        for kind, bad in self.bad_tokens(subject, purpose).items():
+            if path == "/subscriptions/confirm":
+                event = api_event(method, path, {"token": bad})
+            else:
+                event = api_event(method, path.format(bad), {"name": "x"} if method == "PUT" else None)
+            reply = call(event)
+            assert reply["statusCode"] in {400, 404, 422}, (kind, reply)
+            assert "Traceback" not in reply["body"]
+        reader = store().get(reader_id)
+        assert reader and reader.status is SubscriberStatus.confirmed and reader.name == "Tess"
+
+    def test_expired_confirmation_says_so(self, stack: LocalAws) -> None:
+        sign_up("late@example.com")
+        expired = make_token(
+            token_keys(get_settings())[0], Purpose.confirm, subscriber_id("late@example.com"), ttl_seconds=-1
+        )
+        reply = call(api_event("POST", "/subscriptions/confirm", {"token": expired}))
+        assert reply["statusCode"] == 400 and "expired" in body_of(reply)["message"]
+
+    def test_rotated_keys_still_open_old_links(self, stack: LocalAws, monkeypatch: pytest.MonkeyPatch) -> None:
+        reader_id = subscribed(stack, "rotate@example.com")
+        old = make_token("local-demo-secret-change-me", Purpose.preferences, reader_id)
+        monkeypatch.setenv("TOKEN_SECRET", "brand-new-key\nlocal-demo-secret-change-me")
+        get_settings.cache_clear()
+        try:
+            assert call(api_event("GET", f"/preferences/{old}"))["statusCode"] == 200
+            assert token(Purpose.preferences, reader_id) != old  # new links are signed with the new key
+        finally:
+            monkeypatch.delenv("TOKEN_SECRET")
+            get_settings.cache_clear()
+
+
+# ---------------------------------------------------------------- unsubscribe, preferences, export, erase
+
+
+class TestReaderLinks:
+    def test_one_click_unsubscribe(self, stack: LocalAws) -> None:
+        reader_id = subscribed(stack, "oneclick@example.com")
+        link = token(Purpose.unsubscribe, reader_id)
+        page = call(api_event("GET", f"/unsubscribe/{link}", accept="text/html"))
+        assert page["statusCode"] == 200 and page["body"].count("<button") == 1
+        assert store().get(reader_id).status is SubscriberStatus.confirmed  # type: ignore[union-attr]
+        reply = call(
+            api_event("POST", f"/unsubscribe/{link}", "List-Unsubscribe=One-Click", content_type=FORM, accept="*/*")
+        )
+        assert reply["statusCode"] == 200
+        assert header(reply, "Location") is None and header(reply, "Set-Cookie") is None
+        reader = store().get(reader_id)
+        assert reader and reader.status is SubscriberStatus.unsubscribed and reader.consents[-1].event == "unsubscribe"
+        again = call(api_event("POST", f"/unsubscribe/{link}", "List-Unsubscribe=One-Click", content_type=FORM))
+        assert again["statusCode"] == 200 and body_of(again) == {"status": "unsubscribed"}
+
+    def test_one_click_with_multipart_body(self, stack: LocalAws) -> None:
+        reader_id = subscribed(stack, "multipart@example.com")
+        boundary = "xyz"
+        part = 'Content-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click'
+        body = f"--{boundary}\r\n{part}\r\n--{boundary}--\r\n"
+        event = api_event("POST", f"/unsubscribe/{token(Purpose.unsubscribe, reader_id)}", body,
+                          content_type=f"multipart/form-data; boundary={boundary}")  # fmt: skip
+        assert call(event)["statusCode"] == 200
+        assert store().get(reader_id).status is SubscriberStatus.unsubscribed  # type: ignore[union-attr]
+
+    def test_preferences_json_and_page(self, stack: LocalAws) -> None:
+        reader_id = subscribed(stack, "prefs@example.com", "Pru")
+        link = token(Purpose.preferences, reader_id)
+        got = body_of(call(api_event("GET", f"/preferences/{link}")))
+        assert got == {"email": "prefs@example.com", "name": "Pru", "status": "confirmed", "sections": [],
+                       "frequency": "weekly", "timezone": None}  # fmt: skip
+        changed = call(
+            api_event("PUT", f"/preferences/{link}", {"sections": ["lead", "analysis"], "timezone": "Asia/Tokyo"})
+        )
+        assert changed["statusCode"] == 200
+        assert body_of(changed)["sections"] == ["lead", "analysis"] and body_of(changed)["name"] == "Pru"
+        for bad in ({"timezone": "Mars/Olympus"}, {"sections": ["gossip"]}, {"frequency": "daily"}, {"email": "x@y.z"}):
+            assert call(api_event("PUT", f"/preferences/{link}", bad))["statusCode"] == 422, bad
+        page = call(api_event("GET", f"/preferences/{link}", accept="text/html,application/xhtml+xml"))
+        assert page["statusCode"] == 200 and "text/html" in (header(page, "Content-Type") or "")
+        assert 'value="lead" checked' in page["body"] and "Asia/Tokyo" in page["body"]
+        form = urlencode([("name", "Prudence"), ("sections", "top"), ("frequency", "weekly"), ("timezone", "")])
+        saved = call(api_event("POST", f"/preferences/{link}", form, content_type=FORM, accept="text/html"))
+        assert saved["statusCode"] == 200 and "Saved." in saved["body"]
+        reader = store().get(reader_id)
+        assert reader and reader.name == "Prudence" and [s.value for s in reader.sections] == ["top"]
+        assert reader.timezone is None
+
+    def test_export_returns_record_consents_and_send_log(self, stack: LocalAws) -> None:
+        reader_id = subscribed(stack, "export@example.com", "Ezra")
+        log = SendLog(get_settings().send_log_table)
+        log.claim("2026-W01", reader_id)
+        log.mark_sent("2026-W01", reader_id, "msg-1")
+        reply = call(api_event("GET", f"/export/{token(Purpose.preferences, reader_id)}"))
+        data = body_of(reply)
+        assert data["subscriber"]["email"] == "export@example.com" and data["subscriber"]["name"] == "Ezra"
+        assert [c["event"] for c in data["consents"]] == ["subscribe", "confirm"]
+        assert all(c["ip"] and c["user_agent"] and c["at"] for c in data["consents"])
+        assert [(r["edition_id"], r["status"], r["message_id"]) for r in data["send_log"]] == [
+            ("2026-W01", "sent", "msg-1")
+        ]
+
+    def test_erase_leaves_no_personal_data_anywhere(self, stack: LocalAws) -> None:
+        address, name = "erase.me@example.com", "Zebedee Quill"
+        reader_id = subscribed(stack, address, name)
+        SendLog(get_settings().send_log_table).claim("2026-W02", reader_id)
+        reply = call(api_event("POST", f"/erase/{token(Purpose.preferences, reader_id)}", accept="text/html"))
+        assert reply["statusCode"] == 200
+        reader = store().get(reader_id)
+        assert reader and reader.status is SubscriberStatus.erased and reader.email == "" and not reader.consents
+        names = client("dynamodb").list_tables()["TableNames"]
+        for table_name in names:
+            for item in items(table(table_name).scan):
+                text = json.dumps(item, default=str).lower()
+                assert address not in text and "zebedee" not in text and "quill" not in text, (table_name, item)
+        # the erased reader is never mailed, and its links are dead
+        assert call(api_event("GET", f"/preferences/{token(Purpose.preferences, reader_id)}"))["statusCode"] == 404
+        # a new sign-up needs consent again and starts afresh
+        assert call(api_event("POST", "/subscriptions", {"email": address}))["statusCode"] == 422
+        assert store().get(reader_id).status is SubscriberStatus.erased  # type: ignore[union-attr]
+        assert sign_up(address, name=None)["statusCode"] == 202
+        again = store().get(reader_id)
+        assert again and again.status is SubscriberStatus.pending and again.email == address
+        assert [c.event for c in again.consents] == ["subscribe"] and again.name is None
+
+
+# ---------------------------------------------------------------- hostile input
+
+
+HOSTILE_BODIES = [
+    "not json",
+    "[]",
+    "null",
+    "1e999999",
+    '{"email": ',
+    "{}",
+    '{"token": {"$ne": 1}}',
+    '{"email": "a@example.com", "consent": "true"}',
+    '{"email": ["a@example.com"], "consent": true}',
+    json.dumps({"email": "a@example.com", "consent": True, "sections": ["top"] * 50}),
+    json.dumps({"email": "a@example.com", "consent": True, "extra": "field"}),
+    "[" * 5000 + "]" * 5000,
+    "\x00\x01\x02",
+    json.dumps({"email": "a@example.com", "consent": True, "name": "n" * 100_000}),
+    "x" * 2_000_000,
+]
+HOSTILE_TARGETS = [
+    ("POST", "/subscriptions"),
+    ("POST", "/subscriptions/confirm"),
+    ("PUT", "/preferences/{t}"),
+    ("POST", "/preferences/{t}"),
+    ("POST", "/unsubscribe/{t}"),
+    ("POST", "/review/{t}"),
+    ("POST", "/admin/sources"),
+    ("POST", "/admin/editions/2026-W01/decisions"),
+    ("PUT", "/admin/subscribers/0123456789abcdef01234567/status"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), HOSTILE_TARGETS)
+def test_hostile_bodies_get_4xx_never_5xx(stack: LocalAws, method: str, path: str) -> None:
+    target = path.format(t=token(Purpose.preferences, subscriber_id("nobody@example.com")))
+    for body in HOSTILE_BODIES:
+        for content_type in ("application/json", FORM, "text/plain", "application/json; charset=utf-16"):
+            reply = call(api_event(method, target, body, content_type=content_type, headers={"x-api-key": ADMIN_KEY}))
+            assert 200 <= reply["statusCode"] < 500, (body[:40], content_type, reply)
+            assert "Traceback" not in (reply["body"] or "")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/unsubscribe/" + "a" * 5000, "/preferences/%00%00", "/export/..%2F..%2Fetc", "/review/<script>", "/nope", "/"],
+)
+def test_hostile_paths_get_4xx(stack: LocalAws, path: str) -> None:
+    reply = call(api_event("GET", path, accept="text/html"))
+    assert 400 <= reply["statusCode"] < 500
+    assert "<script>" not in reply["body"]
+
+
+def test_base64_bodies_are_decoded(stack: LocalAws) -> None:
+    import base64
+
+    event = api_event("POST", "/subscriptions", None)
+    event["body"] = base64.b64encode(json.dumps({"email": "b64@example.com", "consent": True}).encode()).decode()
+    event["isBase64Encoded"] = True
+    assert call(event)["statusCode"] == 202
+    event["body"] = "!!!not base64!!!"
+    assert call(event)["statusCode"] in {400, 422}
+
+
+# ---------------------------------------------------------------- admin
+
+
+def admin_routes() -> list[tuple[str, str]]:
+    concrete = {"{reader_id}": "0123456789abcdef01234567", "{edition_id}": "2026-W01", "{source_id}": "herald"}
+    routes = []
+    for path, operations in document()["paths"].items():
+        if path.startswith("/admin/"):
+            for placeholder, value in concrete.items():
+                path = path.replace(placeholder, value)
+            routes.extend((method.upper(), path) for method in operations)
+    return routes
+
+
+@pytest.mark.parametrize(("method", "path"), admin_routes())
+def test_admin_routes_refuse_without_the_key(stack: LocalAws, method: str, path: str) -> None:
+    for headers in ({}, {"x-api-key": "wrong"}, {"x-api-key": ""}, {"X-API-KEY": ADMIN_KEY + "x"}):
+        event = api_event(method, path, "{}", headers=headers)
+        event["headers"].pop("x-api-key", None) if not headers else None
+        reply = call(event)
+        assert reply["statusCode"] == 401, (headers, reply)
+
+
+def test_unknown_admin_paths_also_need_the_key(stack: LocalAws) -> None:
+    assert call(api_event("GET", "/admin/whatever"))["statusCode"] == 401
+    assert admin("GET", "/admin/whatever")["statusCode"] == 404
+
+
+class TestAdminReaders:
+    def test_import_reports_broken_rows_and_imports_the_rest(self, stack: LocalAws) -> None:
+        csv_text = (
+            "email,name,sections,timezone,status\n"
+            "imp1@example.com,One,top;lead,Europe/Oslo,\n"
+            "broken,Two,,,\n"
+            "imp2@example.com,,,,\n"
+            "imp3@example.com,Three,gossip,,\n"
+            "imp4@example.com,Four,,Nowhere/City,\n"
+            "imp5@example.com,Five,,,pending\n"
+        )
+        reply = admin("POST", "/admin/subscribers/import", csv_text, content_type="text/csv")
+        report = body_of(reply)
+        assert reply["statusCode"] == 200
+        assert (report["imported"], report["unchanged"], report["rejected"]) == (3, 0, 3)
+        assert [e.split(":")[0] for e in report["errors"]] == ["line 3", "line 5", "line 6"]
+        one = store().get(subscriber_id("imp1@example.com"))
+        assert one and one.status is SubscriberStatus.confirmed and one.timezone == "Europe/Oslo"
+        assert store().get(subscriber_id("imp5@example.com")).status is SubscriberStatus.pending  # type: ignore[union-attr]
+        again = body_of(admin("POST", "/admin/subscribers/import", csv_text, content_type="text/csv"))
+        assert (again["imported"], again["unchanged"], again["rejected"]) == (0, 3, 3)
+        assert len(store().get(subscriber_id("imp1@example.com")).consents) == 1  # type: ignore[union-attr]
+
+    def test_import_never_resubscribes_those_who_left(self, stack: LocalAws) -> None:
+        reader_id = subscribed(stack, "left@example.com")
+        call(api_event("POST", f"/unsubscribe/{token(Purpose.unsubscribe, reader_id)}", "List-Unsubscribe=One-Click",
+                       content_type=FORM))  # fmt: skip
+        report = body_of(
+            admin("POST", "/admin/subscribers/import", "email\nleft@example.com\n", content_type="text/csv")
+        )
+        assert report["imported"] == 0 and report["rejected"] == 1 and "unsubscribed" in report["errors"][0]
+        assert store().get(reader_id).status is SubscriberStatus.unsubscribed  # type: ignore[union-attr]
+
+    def test_import_without_a_header_is_refused(self, stack: LocalAws) -> None:
+        reply = admin("POST", "/admin/subscribers/import", "just,some\ncells,here\n", content_type="text/csv")
+        assert reply["statusCode"] == 400 and "email" in body_of(reply)["message"]
+
+    def test_list_search_paginate_get_status_export(self, stack: LocalAws) -> None:
+        rows = "".join(f"page{n}@example.com,Reader {n}\n" for n in range(7))
+        admin("POST", "/admin/subscribers/import", "email,name\n" + rows, content_type="text/csv")
+        seen: list[str] = []
+        cursor: str | None = None
+        for _ in range(10):
+            query = {"status": "confirmed", "q": "page", "limit": "3", **({"cursor": cursor} if cursor else {})}
+            page = body_of(admin("GET", "/admin/subscribers", query=query))
+            seen += [r["email"] for r in page["subscribers"]]
+            cursor = page["cursor"]
+            if not cursor:
+                break
+        assert sorted(seen) == [f"page{n}@example.com" for n in range(7)]
+        everyone = body_of(admin("GET", "/admin/subscribers", query={"q": "Reader 3"}))["subscribers"]
+        assert [r["email"] for r in everyone] == ["page3@example.com"]
+        for bad in ("garbage!", "eyJ4IjogMX0", "e30"):
+            assert admin("GET", "/admin/subscribers", query={"cursor": bad})["statusCode"] == 400
+        assert admin("GET", "/admin/subscribers", query={"status": "nonsense"})["statusCode"] == 422
+
+        reader_id = subscriber_id("page1@example.com")
+        one = body_of(admin("GET", f"/admin/subscribers/{reader_id}"))
+        assert one["email"] == "page1@example.com" and one["consents"][0]["event"] == "import"
+        assert admin("GET", "/admin/subscribers/" + "0" * 24)["statusCode"] == 404
+        changed = admin("PUT", f"/admin/subscribers/{reader_id}/status", {"status": "suppressed"})
+        assert body_of(changed)["status"] == "suppressed"
+        assert admin("PUT", f"/admin/subscribers/{reader_id}/status", {"status": "erased"})["statusCode"] == 422
+
+        exported = admin("GET", "/admin/subscribers/export", accept="text/csv")
+        assert exported["statusCode"] == 200 and "text/csv" in (header(exported, "Content-Type") or "")
+        assert exported["body"].startswith("email,name,sections,timezone,status")
+        assert "page1@example.com,Reader 1,,,suppressed" in exported["body"]
+
+        assert body_of(admin("POST", f"/admin/subscribers/{reader_id}/erase")) == {"status": "erased"}
+        assert "page1@example.com" not in admin("GET", "/admin/subscribers/export")["body"]
+
+
+class TestAdminSources:
+    def test_crud(self, stack: LocalAws) -> None:
+        new = {"id": "herald", "name": "The Herald", "feed_url": "https://herald.example.org/rss.xml", "authority": 0.8}
+        assert admin("POST", "/admin/sources", new)["statusCode"] == 201
+        assert admin("POST", "/admin/sources", new)["statusCode"] == 409
+        assert body_of(admin("GET", "/admin/sources/herald"))["authority"] == 0.8
+        change = {"name": "The Herald", "feed_url": "https://herald.example.org/atom.xml", "active": False}
+        assert body_of(admin("PUT", "/admin/sources/herald", change))["active"] is False
+        assert [s["id"] for s in body_of(admin("GET", "/admin/sources"))["sources"]] == ["herald"]
+        bad = {**new, "id": "gazette", "boilerplate": ["drop:(unclosed"]}
+        assert admin("POST", "/admin/sources", bad)["statusCode"] in {400, 422}
+        assert admin("POST", "/admin/sources", {**new, "id": "Bad Id!"})["statusCode"] == 422
+        assert admin("DELETE", "/admin/sources/herald")["statusCode"] == 204
+        assert admin("GET", "/admin/sources/herald")["statusCode"] == 404
+
+
+# ---------------------------------------------------------------- editions, review page
+
+
+def seeded_edition() -> Edition:
+    """A small draft edition of a past week, built from imported articles (once per module)."""
+    settings = get_settings()
+    now = datetime.now(UTC)
+    week, start, _ = edition_window(None, timezone=settings.newsroom_timezone, send_day=settings.send_day,
+                                    send_hour=settings.send_hour, now=now - timedelta(days=14))  # fmt: skip
+    from digest.store.editions import EditionStore
+
+    existing = EditionStore(settings.editions_table, settings.archive_bucket).get(week)
+    if existing:
+        return existing
+    topics = ["Tram strike halts the city", "Council passes the harbour budget", "Storm floods the west coast",
+              "Museum reopens its maritime gallery"]  # fmt: skip
+    lines = []
+    for n, topic in enumerate(topics):
+        for m, outlet in enumerate(["Herald", "Courier"][: 2 if n < 3 else 1]):
+            published = (start + timedelta(hours=10 + 20 * n + m)).isoformat()
+            url = f"https://{outlet.lower()}.example.org/{n}"
+            lines.append(json.dumps({"url": url, "title": topic, "text": f"{topic}. {outlet} reports the details.",
+                                     "source": outlet, "published": published}))  # fmt: skip
+    assert all("id" in r for r in import_articles(settings, lines))
+    return build_edition(settings, week)
+
+
+class TestEditions:
+    def test_list_get_decide_test_send_approve_stats(self, stack: LocalAws) -> None:
+        edition = seeded_edition()
+        assert edition.status is EditionStatus.draft and edition.stories()
+        listed = body_of(admin("GET", "/admin/editions"))["editions"]
+        assert edition.id in [e["id"] for e in listed]
+        got = body_of(admin("GET", f"/admin/editions/{edition.id}"))
+        assert got["id"] == edition.id and got["sections"]
+        assert admin("GET", "/admin/editions/1999-W01")["statusCode"] == 404
+
+        museum = next(s for s in edition.stories() if "Museum" in s.headline)
+        pin = {"action": "pin", "target": museum.lead.id, "section": "lead", "position": 1}
+        pinned = body_of(admin("POST", f"/admin/editions/{edition.id}/decisions", pin, headers={"x-editor": "Eve"}))
+        assert pinned["sections"][0]["stories"][0]["lead"]["id"] == museum.lead.id
+        assert pinned["history"][-2]["who"] == "Eve"
+        nothing = {"action": "drop", "target": "no-such-article"}
+        assert admin("POST", f"/admin/editions/{edition.id}/decisions", nothing)["statusCode"] == 409
+
+        before = len(received_messages(stack.endpoint))
+        sent = admin("POST", f"/admin/editions/{edition.id}/test-send", {"addresses": ["editor@example.com"]})
+        assert sent["statusCode"] == 200 and body_of(sent)["sent"][0]["address"] == "editor@example.com"
+        new = received_messages(stack.endpoint)[before:]
+        assert len(new) == 1 and "[TEST]" in new[0].raw
+        assert SendLog(get_settings().send_log_table).rows(edition.id) == []
+        assert admin("POST", f"/admin/editions/{edition.id}/test-send", {"addresses": ["nope"]})["statusCode"] == 400
+        assert admin("POST", f"/admin/editions/{edition.id}/test-send", {"addresses": []})["statusCode"] == 422
+
+        stats = body_of(admin("GET", f"/admin/editions/{edition.id}/stats"))
+        assert stats == {"edition": edition.id, "log": {}, "counters": {}}
+        link = body_of(admin("GET", f"/admin/editions/{edition.id}/review-link"))["url"]
+        assert "/review/" in link
+
+    def test_review_page_pins_drops_and_approves(self, stack: LocalAws) -> None:
+        edition = seeded_edition()
+        review = review_token(get_settings(), edition.id)
+        assert review_link(get_settings(), edition.id).endswith(f"/review/{review}")
+        page = call(api_event("GET", f"/review/{review}", accept="text/html"))
+        assert page["statusCode"] == 200 and "<iframe" in page["body"] and "Approve" in page["body"]
+        assert "Content-Security-Policy" in json.dumps(page.get("multiValueHeaders") or page.get("headers"))
+        storm = next(s for s in edition.stories() if "Storm" in s.headline)
+        form = urlencode({"action": "drop", "target": storm.lead.id})
+        reply = call(api_event("POST", f"/review/{review}", form, content_type=FORM, accept="text/html"))
+        assert reply["statusCode"] == 303 and header(reply, "Location") == review
+        after = call(api_event("GET", f"/review/{review}", accept="text/html"))["body"]
+        assert "Dropped" in after and storm.lead.id in after
+        bad = urlencode({"action": "pin", "target": storm.lead.id, "section": "nowhere"})
+        assert (
+            call(api_event("POST", f"/review/{review}", bad, content_type=FORM, accept="text/html"))["statusCode"]
+            == 422
+        )
+        approve = call(api_event("POST", f"/review/{review}", "action=approve", content_type=FORM, accept="text/html"))
+        assert approve["statusCode"] == 303
+        from digest.store.editions import EditionStore
+
+        stored = EditionStore(get_settings().editions_table, get_settings().archive_bucket).get(edition.id)
+        assert stored and stored.status is EditionStatus.approved and stored.history[-1]["who"] == "review-page"
+        again = call(api_event("POST", f"/review/{review}", "action=approve", content_type=FORM, accept="text/html"))
+        assert again["statusCode"] == 409
+        # a reader's token does not open the review page, and a review token opens no reader's data
+        assert call(api_event("GET", f"/review/{token(Purpose.preferences, edition.id)}"))["statusCode"] == 400
+        assert call(api_event("GET", f"/preferences/{review}"))["statusCode"] == 400
+
+
+# ---------------------------------------------------------------- the OpenAPI document
+
+
+def test_committed_openapi_matches_the_code(stack: LocalAws) -> None:
+    committed = json.loads((REPO_ROOT / "docs" / "openapi.json").read_text())
+    assert committed == document(), (
+        "docs/openapi.json is stale: regenerate it with `.venv/bin/python -m digest.api.openapi > docs/openapi.json`"
+    )
+    served = call(api_event("GET", "/openapi.json"))
+    assert served["statusCode"] == 200 and body_of(served) == committed
+
+
+def test_every_documented_route_is_routed(stack: LocalAws) -> None:
+    for path, operations in document()["paths"].items():
+        concrete = re.sub(r"\{[^}]+\}", "x", path)
+        for method in operations:
+            reply = call(api_event(method.upper(), concrete, "{}", headers={"x-api-key": ADMIN_KEY}))
+            assert reply["statusCode"] != 404 or body_of(reply).get("message") != "Not found.", (method, path)
