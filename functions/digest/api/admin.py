@@ -20,8 +20,8 @@ from digest.mail.compose import Letter, Reader, compose
 from digest.mail.service import envelope, reader_links
 from digest.models import Edition, EditionStatus, Subscriber, SubscriberStatus
 from digest.readers import ReaderError, normalise_email, parse_import, subscriber_id
-from digest.render.edition import Branding, RenderedEdition, render_edition
-from digest.render.publish import view_online_url
+from digest.render.edition import RenderedEdition
+from digest.render.publish import render
 from digest.settings import Settings
 from digest.store.editions import EditionStore
 from digest.store.mailer import send_raw
@@ -186,14 +186,7 @@ def edition_stats(settings: Settings, edition_id: str) -> dict[str, Any]:
 
 def preview(settings: Settings, edition: Edition) -> RenderedEdition:
     """The full email as readers would get it (nothing is stored: drafts stay private)."""
-    return render_edition(
-        edition,
-        Branding.from_settings(settings),
-        layouts_dir=settings.layouts_dir,
-        timezone=settings.newsroom_timezone,
-        view_online_url=view_online_url(settings, edition.id),
-        subscribe_url=f"{settings.api_base_url.rstrip('/')}/subscribe",
-    )
+    return render(settings, edition)
 
 
 def test_send(settings: Settings, edition_id: str, addresses: list[str]) -> list[dict[str, str]]:

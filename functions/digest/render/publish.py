@@ -35,7 +35,10 @@ def view_online_url(settings: Settings, edition_id: str) -> str:
     return f"{settings.archive_base_url.rstrip('/')}/{edition_id}/"
 
 
-def _render(settings: Settings, edition: Edition, sections: frozenset[Section] | None, *, web: bool) -> RenderedEdition:
+def render(
+    settings: Settings, edition: Edition, sections: frozenset[Section] | None = None, *, web: bool = False
+) -> RenderedEdition:
+    """The edition rendered with this deployment's branding and links (nothing is stored)."""
     return render_edition(
         edition,
         Branding.from_settings(settings),
@@ -57,7 +60,7 @@ def email_variant(settings: Settings, edition: Edition, sections: frozenset[Sect
     except ClientError as error:
         if error.response["Error"]["Code"] not in {"NoSuchKey", "404"}:
             raise
-    rendered = _render(settings, edition, sections, web=False)
+    rendered = render(settings, edition, sections, web=False)
     store.put_file(key, json.dumps(asdict(rendered)), "application/json")
     return rendered
 
@@ -69,9 +72,9 @@ def publish(settings: Settings, edition: Edition) -> tuple[RenderedEdition, Rend
     Returns (email, web page).  A re-render replaces the cached email of the full variant.
     """
     store = EditionStore(settings.editions_table, settings.archive_bucket)
-    email = _render(settings, edition, None, web=False)
+    email = render(settings, edition, None, web=False)
     store.put_file(f"_email/{edition.id}/{ALL_SECTIONS}.json", json.dumps(asdict(email)), "application/json")
-    web = _render(settings, edition, None, web=True)
+    web = render(settings, edition, None, web=True)
     if edition.status is EditionStatus.draft:
         store.put_file(f"_preview/{edition.id}/index.html", web.html, "text/html")
         return email, web
