@@ -335,6 +335,15 @@ def cmd_edition_preview(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_edition_test_send(args: argparse.Namespace) -> int:
+    """Mail the edition, marked [TEST], to test addresses; the readers' send log is not touched."""
+    from digest.api.admin import test_send
+
+    for sent in test_send(_settings(), args.id, args.addresses):
+        print(json.dumps(sent))
+    return 0
+
+
 def cmd_edition_review_link(args: argparse.Namespace) -> int:
     """A signed link to the editor review page for this edition (valid for three days)."""
     from digest.api.review import review_link
@@ -632,6 +641,9 @@ def parser() -> argparse.ArgumentParser:
     shots.add_argument("id")
     shots.add_argument("--out", default="out")
     shots.add_argument("--offline", action="store_true", help="do not load remote images")
+    test = add(edition, "test-send", cmd_edition_test_send, "mail the edition, marked [TEST], to test addresses")
+    test.add_argument("id")
+    test.add_argument("addresses", nargs="+", metavar="ADDRESS")
     add(edition, "review-link", cmd_edition_review_link, "print a signed link to the editor review page"
         ).add_argument("id")  # fmt: skip
     approve = add(edition, "approve", cmd_edition_approve, "approve a draft for sending")

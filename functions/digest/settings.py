@@ -12,7 +12,7 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -73,6 +73,8 @@ class Settings(BaseSettings):
 
     # Sending: messages per second for the whole fleet; 0 = the SES account's MaxSendRate.
     send_rate: float = Field(default=0, ge=0)
+    # A draft still unapproved at send time: "skip" it (and alert) or "approve" it and send.
+    unapproved_at_send: Literal["skip", "approve"] = "skip"
 
     # Ingest
     allow_private_fetch: bool = False

@@ -178,3 +178,23 @@ def test_edition_preview_writes_screenshots(pipeline: dict, tmp_path) -> None:  
     assert [Path(f).name for f in files] == ["edition.html", "edition-375.png", "edition-600.png"]
     html = (tmp_path / "edition.html").read_text()
     assert "@@" not in html and "/unsubscribe/" in html
+
+
+def test_test_send_leaves_the_send_log_alone(pipeline: dict) -> None:
+    import os
+    import subprocess
+    import sys
+
+    settings = pipeline["settings"]
+    before = SendLog(settings.send_log_table).counts(WEEK)
+    env = {**os.environ, "AWS_ENDPOINT_URL": pipeline["aws"].endpoint}
+    result = subprocess.run([sys.executable, "-m", "digest.cli", "edition", "test-send", WEEK, "editor@example.org"],
+                            env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["address"] == "editor@example.org"
+    test_mail = [m for m in received_messages(pipeline["aws"].endpoint) if m.destinations[0] == "editor@example.org"]
+    assert len(test_mail) == 1 and "[TEST]" in test_mail[0].raw
+    assert SendLog(settings.send_log_table).counts(WEEK) == before
+    bad = subprocess.run([sys.executable, "-m", "digest.cli", "edition", "test-send", WEEK, "not-an-address"],
+                         env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert bad.returncode == 1 and bad.stderr.startswith("digest: error:") and "Traceback" not in bad.stderr

@@ -111,6 +111,23 @@ def _chunks(ids: Iterable[str], size: int) -> Iterator[list[str]]:
         yield chunk
 
 
+def scheduled_dispatch(settings: Settings, edition_id: str) -> tuple[int, str | None]:
+    """The Friday schedule's dispatch: a draft nobody approved is skipped or approved, per configuration.
+
+    Returns (readers queued, a note for the alert log when the edition was not approved in time).
+    """
+    from digest.stories.service import set_status
+
+    edition = EditionStore(settings.editions_table, settings.archive_bucket).get(edition_id)
+    note = None
+    if edition and edition.status is EditionStatus.draft:
+        if settings.unapproved_at_send == "skip":
+            return 0, f"edition {edition_id} was not approved by send time: not sent"
+        set_status(settings, edition_id, EditionStatus.approved, who="schedule (unapproved at send time)")
+        note = f"edition {edition_id} was not approved by send time: approved automatically and sent"
+    return dispatch(settings, edition_id), note
+
+
 def resend_failed(settings: Settings, edition_id: str) -> int:
     """Queue again only the readers whose send failed; returns how many."""
     _sendable(EditionStore(settings.editions_table, settings.archive_bucket).get(edition_id), edition_id)
