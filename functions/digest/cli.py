@@ -242,7 +242,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         queued, pumped = ingest_all(settings)
         print(json.dumps({"queued": queued, "processed": pumped.processed, "failed": pumped.failed}))
         return 0
-    from digest.ingest.service import fan_out
+    from digest.ingest.schedule import fan_out
 
     queued, failing = fan_out(settings)
     print(json.dumps({"queued": queued, "failing_24h": failing}))

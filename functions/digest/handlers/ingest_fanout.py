@@ -4,7 +4,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from digest.ingest.service import fan_out
+from digest.ingest.schedule import fan_out
 from digest.observability import logger, metrics, tracer
 from digest.settings import get_settings
 

@@ -26,13 +26,11 @@ from digest.ingest.urls import article_id, canonical_url
 from digest.models import Article, Kind, Section, Source
 from digest.settings import Settings
 from digest.store.articles import ArticleStore
-from digest.store.queues import queue_url, send_messages
 from digest.store.sources import SourceStore
 
 PAGE_WORKERS = 4
 MAX_WAIT = timedelta(hours=24)  # no publisher's header may park a source for longer than a day
 MAX_FAILURE_BACKOFF = 16  # failing sources are polled at most 16x less often
-FAILING_ALARM = timedelta(hours=24)  # a source failing this long raises the SourcesFailing24h alarm
 
 
 @dataclass
@@ -43,19 +41,6 @@ class IngestReport:
     not_modified: bool = False
     skipped: str | None = None
     errors: list[str] = field(default_factory=list)
-
-
-def fan_out(settings: Settings, now: datetime | None = None) -> tuple[int, int]:
-    """Enqueue one ingest message per source that is due.
-
-    Returns (sources queued, active sources that have failed every poll for a day or more).
-    """
-    now = now or datetime.now(UTC)
-    sources = SourceStore(settings.sources_table).all()
-    due = [s for s in sources if s.active and (s.next_poll is None or s.next_poll <= now)]
-    failing = sum(1 for s in sources if s.active and s.failing_since and now - s.failing_since >= FAILING_ALARM)
-    send_messages(queue_url(settings.ingest_queue_url, "ingest"), [{"source_id": s.id} for s in due])
-    return len(due), failing
 
 
 def _complete(article: Article, page: Extracted) -> Article:

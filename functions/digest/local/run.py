@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from digest.ingest.service import fan_out
+from digest.ingest.schedule import fan_out
 from digest.local.pump import PumpReport, drain
 from digest.mail.service import dispatch, resend_failed
 from digest.models import EditionStatus
