@@ -11,7 +11,6 @@ from botocore.exceptions import ClientError
 
 from digest.mail.compose import Envelope, Letter, Reader, compose
 from digest.models import Edition, EditionStatus, Section, Subscriber, SubscriberStatus
-from digest.render.publish import email_variant
 from digest.settings import Settings
 from digest.store.editions import EditionStore
 from digest.store.mailer import send_raw
@@ -165,6 +164,8 @@ def pacer(settings: Settings) -> Pacer:
 
 def send_batch(settings: Settings, edition_id: str, subscriber_ids: list[str]) -> BatchReport:
     """Mail each reader of the batch at most once; raises TransientSendError if some should be retried."""
+    from digest.render.publish import email_variant  # MJML and Jinja2 load in send workers, not in the API
+
     edition = _sendable(EditionStore(settings.editions_table, settings.archive_bucket).get(edition_id), edition_id)
     sender = _BatchSender(settings, edition_id)
     letters: dict[frozenset[Section], Letter] = {}

@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from digest.models import SECTION_TITLES, Article, Decision, Edition, EditionSection, Kind, Section, Story
-from digest.stories.cluster import ClusterItem, cluster
 from digest.stories.editing import Plan, insert_pins, pins_from_articles
 from digest.stories.rank import make_story
 
@@ -39,6 +38,9 @@ def group_stories(
     it is a piece of its own that readers look for in its own section: it is split off the news
     story and stands alone there.
     """
+    # numpy/scipy load here, not at import: the API and send functions import this module's callers
+    from digest.stories.cluster import ClusterItem, cluster
+
     items = [
         ClusterItem(id=a.id, title=a.title, text=a.text or a.summary, published=a.published, source=a.source)
         for a in articles
