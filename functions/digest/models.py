@@ -202,4 +202,5 @@ class Subscriber(BaseModel):
     created: datetime = Field(default_factory=utcnow)
     updated: datetime = Field(default_factory=utcnow)
     consents: list[Consent] = Field(default_factory=list)
-    soft_bounces: int = 0
+    soft_bounces: int = 0  # soft bounces within the window below
+    soft_bounce_times: list[datetime] = Field(default_factory=list, max_length=50)

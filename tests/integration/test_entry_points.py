@@ -123,7 +123,7 @@ class TestSesEvents:
         store.put(Subscriber(id=reader_id, email="bounce@example.com", status=SubscriberStatus.confirmed))
         editions = EditionStore(settings.editions_table, settings.archive_bucket)
         before = editions.stats("2026-W48").get("bounced", 0)
-        assert ses_events.handler(bounce, LocalContext("ses"))["result"] == "suppressed"
+        assert ses_events.handler(bounce, LocalContext("ses"))["result"].startswith("suppressed")
         ses_events.handler(bounce, LocalContext("ses"))  # EventBridge delivers at least once
         assert store.get(reader_id).status is SubscriberStatus.suppressed  # type: ignore[union-attr]
         assert editions.stats("2026-W48")["bounced"] == before + 1
@@ -132,6 +132,30 @@ class TestSesEvents:
         store.put(Subscriber(id=complaint_id, email="c@example.com", status=SubscriberStatus.confirmed))
         ses_events.handler(complaint, LocalContext("ses"))
         assert store.get(complaint_id).status is SubscriberStatus.suppressed  # type: ignore[union-attr]
+
+    def test_soft_bounces_suppress_only_when_three_fall_within_30_days(self, stack: LocalAws) -> None:
+        from datetime import UTC, datetime, timedelta
+
+        from digest.handlers import ses_events
+
+        store = SubscriberStore(get_settings().subscribers_table)
+        reader_id = subscriber_id("soft@example.com")
+        old = datetime.now(UTC) - timedelta(days=40)
+        store.put(Subscriber(id=reader_id, email="soft@example.com", status=SubscriberStatus.confirmed,
+                             soft_bounce_times=[old, old + timedelta(days=1)]))  # fmt: skip
+        for n in range(3):
+            soft = event("ses_events")
+            soft["id"] = f"soft-bounce-{n}"
+            soft["detail"]["bounce"]["bounceType"] = "Transient"
+            soft["detail"]["mail"]["tags"]["subscriber_id"] = [reader_id]
+            result = ses_events.handler(soft, LocalContext("ses"))
+            reader = store.get(reader_id)
+            assert reader is not None
+            if n < 2:  # the two old bounces are outside the window
+                assert (
+                    result["result"].startswith("counted a soft bounce") and reader.status is SubscriberStatus.confirmed
+                )
+        assert reader.status is SubscriberStatus.suppressed and reader.soft_bounces == 3
 
 
 class TestApi:

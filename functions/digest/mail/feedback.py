@@ -6,6 +6,7 @@ shape (``detail.eventType`` with ``detail.mail`` and a type-specific object).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,7 +29,8 @@ STAT_OF_EVENT = {
     "Subscription": "unsubscribed",
     "Rendering Failure": "rendering_failed",
 }
-SOFT_BOUNCE_LIMIT = 3
+SOFT_BOUNCE_LIMIT = 3  # soft (transient) bounces within SOFT_BOUNCE_WINDOW suppress a reader
+SOFT_BOUNCE_WINDOW = timedelta(days=30)
 
 
 class SesMail(BaseModel):
@@ -68,7 +70,11 @@ def apply_event(settings: Settings, event: SesEvent) -> str:
             reader.status = SubscriberStatus.suppressed
             action = "suppressed"
         elif event.eventType == "Bounce":
-            reader.soft_bounces += 1
+            now = datetime.now(UTC)
+            recent = [t for t in reader.soft_bounce_times if now - t < SOFT_BOUNCE_WINDOW]
+            reader.soft_bounce_times = [*recent, now][-SOFT_BOUNCE_LIMIT * 4 :]
+            reader.soft_bounces = len(recent) + 1
+            action = "counted a soft bounce"
             if reader.soft_bounces >= SOFT_BOUNCE_LIMIT:
                 reader.status = SubscriberStatus.suppressed
                 action = "suppressed after soft bounces"
