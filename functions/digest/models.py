@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 
 def utcnow() -> datetime:
@@ -203,4 +204,5 @@ class Subscriber(BaseModel):
     updated: datetime = Field(default_factory=utcnow)
     consents: list[Consent] = Field(default_factory=list)
     soft_bounces: int = 0  # soft bounces within the window below
-    soft_bounce_times: list[datetime] = Field(default_factory=list, max_length=50)
+    # internal bookkeeping, kept out of the API's schema
+    soft_bounce_times: SkipJsonSchema[list[datetime]] = Field(default_factory=list, max_length=50)
