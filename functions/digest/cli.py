@@ -316,14 +316,13 @@ def cmd_edition_render(args: argparse.Namespace) -> int:
 def cmd_edition_preview(args: argparse.Namespace) -> int:
     """The email as a reader would see it: HTML plus PNG screenshots at 375 and 600 px."""
     from digest.local.preview import PreviewError, preview
-    from digest.mail.compose import Letter, Reader, personalise
-    from digest.mail.service import reader_links
+    from digest.mail.compose import Letter, personalise
+    from digest.mail.service import mail_reader
     from digest.render.publish import publish
 
     settings = _settings()
     email, _ = publish(settings, _edition(args.id))
-    unsubscribe, preferences = reader_links(settings, "preview")
-    letter = personalise(Letter(email.subject, email.html, email.text), Reader("", None, unsubscribe, preferences))
+    letter = personalise(Letter(email.subject, email.html, email.text), mail_reader(settings, "preview"))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "edition.html").write_text(letter.html)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import parse_qsl
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -65,6 +67,13 @@ class Settings(BaseSettings):
     postal_address: str = "The Friday Digest, 1 Example Street, London"
     privacy_policy_url: str = "https://example.org/privacy"
     support_url: str = "https://example.org/support"
+    # A mailbox SES receives for this stack (receipt rule -> InboundMailFunction): every mail's
+    # List-Unsubscribe then offers mailto: beside the one-click https URL.  Empty: https only.
+    unsubscribe_mailbox: str = ""
+    # Query parameters added to every story and support link (Google Analytics' utm_*), rendered
+    # once per edition variant: {edition} is the edition id, {section} the story's section.
+    # Empty: links are left as the outlets published them.
+    link_tracking: str = "utm_source=friday-digest&utm_medium=email&utm_campaign={edition}&utm_content={section}"
 
     # Branding: empty values keep the layout's defaults (render/edition.py Branding).
     brand_primary_colour: str = ""
@@ -97,6 +106,30 @@ class Settings(BaseSettings):
         if day not in {"MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"}:
             raise ValueError(f"send_day must be a weekday such as FRI, not {value!r}")
         return day
+
+    @field_validator("link_tracking")
+    @classmethod
+    def _query_string(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            try:
+                if not all(key for key, _ in parse_qsl(value, strict_parsing=True)):
+                    raise ValueError("a parameter without a name")
+            except ValueError:
+                raise ValueError(
+                    f"link_tracking must be a query string such as utm_source=x&utm_medium=email, not {value!r}"
+                ) from None
+        return value
+
+    @field_validator("unsubscribe_mailbox")
+    @classmethod
+    def _mailbox(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"[A-Za-z0-9._%+-]{1,64}@([A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}", value):
+            raise ValueError(
+                f"unsubscribe_mailbox must be a plain address such as unsubscribe@news.example.org, not {value!r}"
+            )
+        return value
 
     @property
     def local(self) -> bool:

@@ -24,7 +24,7 @@ from digest.api.review import review_link
 from digest.ingest.service import import_articles
 from digest.local.motoserver import LocalAws
 from digest.local.serve import LocalServer
-from digest.mail.service import reader_links
+from digest.mail.service import mail_reader
 from digest.models import Edition, EditionStatus, SubscriberStatus
 from digest.readers import subscriber_id
 from digest.settings import get_settings
@@ -104,7 +104,8 @@ def test_reader_signs_up_confirms_changes_preferences_and_unsubscribes(
     assert [c.event for c in reader.consents] == ["subscribe", "confirm"]
     assert reader.consents[1].user_agent and "Chrome" in reader.consents[1].user_agent
 
-    unsubscribe_url, preferences_url = reader_links(get_settings(), reader_id)  # the links every edition carries
+    links = mail_reader(get_settings(), reader_id)  # the links every edition carries
+    unsubscribe_url, preferences_url = links.unsubscribe_url, links.preferences_url
     page.goto(preferences_url)
     page.get_by_role("heading", name="Your preferences").wait_for()
     assert page.get_by_label("Top news").is_checked()

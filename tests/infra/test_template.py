@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.parser.models import SesRecordModel
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "template.yaml"
@@ -35,6 +36,7 @@ if str(FUNCTIONS_DIR) not in sys.path:
     sys.path.insert(0, str(FUNCTIONS_DIR))
 
 from digest.local.cfn_yaml import load_template  # noqa: E402
+from digest.mail.inbound import ReceiptRecord  # noqa: E402
 from digest.settings import STACK_OUTPUT_FIELDS, Settings  # noqa: E402
 
 # Settings that exist only for laptops: in AWS the value comes from Secrets Manager through the
@@ -628,6 +630,10 @@ def test_sample_event_is_well_formed(path: Path, template: dict[str, Any]) -> No
     event = json.loads(path.read_text())
     assert isinstance(event, dict)
     for record in event.get("Records", []):
+        if record["eventSource"] == "aws:ses":  # an SES receipt rule's Lambda action
+            SesRecordModel.model_validate(record)  # the documented shape, as Powertools models it
+            ReceiptRecord.model_validate(record)  # and what InboundMailFunction reads of it
+            continue
         assert record["eventSource"] == "aws:sqs"
         assert hashlib.md5(record["body"].encode()).hexdigest() == record["md5OfBody"]
         assert isinstance(json.loads(record["body"]), dict)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import socket
@@ -9,6 +10,7 @@ import struct
 import subprocess
 import sys
 import threading
+import zipfile
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -61,8 +63,26 @@ def api() -> Iterator[str]:
     server.shutdown()
 
 
-def doctor(stack: LocalAws, api_url: str, resolver: str) -> tuple[int, dict[str, tuple[str, str]]]:
-    env = {**os.environ, "AWS_ENDPOINT_URL": stack.endpoint, "API_BASE_URL": api_url}
+def inbound_function() -> str:
+    """A Lambda function for the receipt rule to name (moto checks that it exists; it never runs)."""
+    role = client("iam").create_role(RoleName="inbound", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                "Principal": {"Service": "lambda.amazonaws.com"}}]}))  # fmt: skip
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return None\n")
+    function = client("lambda").create_function(
+        FunctionName="inbound",
+        Runtime="python3.12",
+        Handler="handler.handler",
+        Role=role["Role"]["Arn"],
+        Code={"ZipFile": code.getvalue()},
+    )
+    return str(function["FunctionArn"])
+
+
+def doctor(stack: LocalAws, api_url: str, resolver: str, **env_vars: str) -> tuple[int, dict[str, tuple[str, str]]]:
+    env = {**os.environ, "AWS_ENDPOINT_URL": stack.endpoint, "API_BASE_URL": api_url, **env_vars}
     result = subprocess.run([sys.executable, "-m", "digest.cli", "doctor", "--json", "--dns-server", resolver],
                             env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
     assert "Traceback" not in result.stderr
@@ -73,20 +93,29 @@ def test_healthy_stack_passes(stack: LocalAws, api: str) -> None:
     ses = client("ses")
     ses.verify_domain_identity(Domain="example.org")
     ses.verify_domain_dkim(Domain="example.org")
+    function_arn = inbound_function()
+    ses.create_receipt_rule_set(RuleSetName="digest-inbound")
+    ses.create_receipt_rule(RuleSetName="digest-inbound", Rule={
+        "Name": "unsubscribe", "Enabled": True, "Recipients": ["unsubscribe@example.org"], "ScanEnabled": True,
+        "Actions": [{"LambdaAction": {"FunctionArn": function_arn, "InvocationType": "Event"}}]})  # fmt: skip
+    ses.set_active_receipt_rule_set(RuleSetName="digest-inbound")
     resolver, _ = dns_stub()
-    code, checks = doctor(stack, api, resolver)
+    code, checks = doctor(stack, api, resolver, UNSUBSCRIBE_MAILBOX="unsubscribe@example.org")
     assert {name for name, (outcome, _) in checks.items() if outcome == "fail"} == set(), checks
     assert code == 0
     assert checks["DMARC record"] == ("pass", DMARC.decode())
+    assert checks["unsubscribe by mail"] == ("pass", "unsubscribe@example.org is received by rule unsubscribe")
     assert checks["stack resources"][0] == "pass" and checks["configuration set"][0] == "pass"
 
 
 def test_broken_stack_fails_and_says_why(stack: LocalAws) -> None:
     client("dynamodb").delete_table(TableName=get_settings().send_log_table)
     client("sesv2").delete_configuration_set(ConfigurationSetName=get_settings().ses_configuration_set)
+    client("ses").set_active_receipt_rule_set()  # no name: no active rule set, so no mail is received
     resolver, _ = dns_stub()
-    code, checks = doctor(stack, "http://127.0.0.1:9", resolver)
+    code, checks = doctor(stack, "http://127.0.0.1:9", resolver, UNSUBSCRIBE_MAILBOX="unsubscribe@example.org")
     assert code == 1
+    assert checks["unsubscribe by mail"][0] == "fail" and "activate" in checks["unsubscribe by mail"][1]
     assert checks["stack resources"][0] == "fail" and "digest-send-log" in checks["stack resources"][1]
     assert checks["configuration set"][0] == "fail"
     assert checks["API reachable"][0] == "fail"

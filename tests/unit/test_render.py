@@ -32,7 +32,9 @@ from digest.render.edition import (
     render_archive_index,
     render_edition,
     safe_url,
+    tracking_params,
     truncate,
+    with_query,
 )
 from digest.settings import Settings
 
@@ -334,10 +336,51 @@ def test_support_block(email: RenderedEdition) -> None:
     html = email.html
     assert "A message from The Friday Digest" in html
     hrefs = Tags(html).values("href")
+    campaign = "utm_source=friday-digest&utm_medium=email&utm_campaign=2026-W48&utm_content=support"
     for period in ("once", "monthly", "annual"):
-        assert f"https://example.org/support?period={period}" in hrefs
+        assert f"https://example.org/support?period={period}&{campaign}" in hrefs
     for label in (">Once<", ">Monthly<", ">Annual<"):
         assert label in html
+
+
+def test_story_and_support_links_carry_the_campaign_and_nothing_else_does(email: RenderedEdition) -> None:
+    hrefs = Tags(email.html).values("href")
+    outlets = [h for h in hrefs if ".example.com/" in h]
+    assert outlets and all("utm_campaign=2026-W48" in h and "utm_medium=email" in h for h in outlets)
+    assert any(h.endswith("utm_content=lead") for h in outlets) and any(h.endswith("utm_content=top") for h in outlets)
+    fine_print = [h for h in hrefs if h in (VIEW_ONLINE, UNSUBSCRIBE_URL, PREFERENCES_URL) or "privacy" in h]
+    assert len(fine_print) >= 4 and not any("utm_" in h for h in fine_print)
+    assert "utm_campaign=2026-W48" in email.text  # the plain text's links are the same links
+
+
+def test_web_archive_and_an_empty_template_add_no_tracking(web: RenderedEdition) -> None:
+    assert "utm_" not in web.html
+    plain = render(make_edition(), Branding.from_settings(Settings(), link_tracking=""))
+    assert "utm_" not in plain.html and "utm_" not in plain.text
+
+
+def test_tracking_keeps_the_publishers_query_and_replaces_same_named_parameters() -> None:
+    tracking = tracking_params("utm_source=fd&utm_campaign={edition}&ref={section}", edition="2026-W48", section="news")
+    assert tracking == {"utm_source": "fd", "utm_campaign": "2026-W48", "ref": "news"}
+    url = "https://x.example.com/a?id=7&amp;flag&utm_source=old&q=a%2Fb+c#top"
+    assert with_query(url, **tracking) == (
+        "https://x.example.com/a?id=7&amp;flag&q=a%2Fb+c&utm_source=fd&utm_campaign=2026-W48&ref=news#top"
+    )
+    assert (
+        with_query("https://x.example.com/", **{"utm_campaign": "a b&c"})
+        == "https://x.example.com/?utm_campaign=a+b%26c"
+    )
+    # {edition}-style placeholders are replaced, never formatted: braces elsewhere stay as they are
+    assert tracking_params("x={0}&y={edition.__class__}", edition="E", section="S") == {
+        "x": "{0}",
+        "y": "{edition.__class__}",
+    }
+
+
+@pytest.mark.parametrize("template", ["utm_source", "a=b&&c", "=x"])
+def test_settings_refuse_a_tracking_template_that_is_not_a_query(template: str) -> None:
+    with pytest.raises(ValueError, match="link_tracking"):
+        Settings(link_tracking=template)
 
 
 def test_hostile_content_is_escaped_and_defanged(email: RenderedEdition) -> None:
@@ -347,7 +390,8 @@ def test_hostile_content_is_escaped_and_defanged(email: RenderedEdition) -> None
     assert "&#34;&gt;&lt;svg onload=alert(1)&gt;" in html or "&quot;&gt;&lt;svg onload=alert(1)&gt;" in html
     hrefs = Tags(html).values("href")
     assert not [h for h in hrefs if h.lower().lstrip().startswith(("javascript", "data:"))]
-    assert "https://fine.example.com/story?a=1&b=<2>" in hrefs  # a real link survives, escaped
+    # a real link survives, escaped, its query kept as published
+    assert any(h.startswith("https://fine.example.com/story?a=1&b=<2>&utm_") for h in hrefs)
     assert "Sneaky Outlet" in html  # the outlet is still credited, just not linked
 
 

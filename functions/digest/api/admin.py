@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from digest.api.subscriptions import erase_reader
-from digest.mail.compose import Letter, Reader, compose
-from digest.mail.service import envelope, reader_links
+from digest.mail.compose import Letter, compose
+from digest.mail.service import envelope, mail_reader
 from digest.models import Edition, EditionStatus, Subscriber, SubscriberStatus
 from digest.readers import ReaderError, normalise_email, parse_import, subscriber_id
 from digest.render.edition import RenderedEdition
@@ -205,8 +205,7 @@ def test_send(settings: Settings, edition_id: str, addresses: list[str]) -> list
     env = envelope(settings, edition_id)
     sent = []
     for address in dict.fromkeys(recipients):
-        unsubscribe, preferences = reader_links(settings, subscriber_id(address))
-        raw = compose(letter, Reader(address, None, unsubscribe, preferences), env)
+        raw = compose(letter, mail_reader(settings, subscriber_id(address), address), env)
         message_id = send_raw(
             settings.sender_address,
             address,

@@ -14,9 +14,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from digest.mail.compose import compose_notice
+from digest.mail.inbound import MailedUnsubscribe
 from digest.mail.service import envelope
 from digest.models import Consent, Section, Subscriber, SubscriberStatus
-from digest.readers import normalise_email, subscriber_id
+from digest.readers import ReaderError, normalise_email, subscriber_id
 from digest.settings import Settings
 from digest.store.limits import Limits
 from digest.store.mailer import send_raw
@@ -150,13 +151,31 @@ def _last_policy(reader: Subscriber) -> str | None:
 
 
 def unsubscribe(settings: Settings, token: str, requester: Requester) -> Subscriber:
-    reader = reader_for(settings, token, Purpose.unsubscribe)
+    return _unsubscribe(settings, reader_for(settings, token, Purpose.unsubscribe), requester)
+
+
+def _unsubscribe(settings: Settings, reader: Subscriber, requester: Requester) -> Subscriber:
     if reader.status in {SubscriberStatus.confirmed, SubscriberStatus.pending}:
         reader.status = SubscriberStatus.unsubscribed
         reader.updated = datetime.now(UTC)
         reader.consents.append(requester.consent("unsubscribe"))
         _store(settings).put(reader)
     return reader
+
+
+def unsubscribe_by_mail(settings: Settings, request: MailedUnsubscribe) -> Subscriber:
+    """The mailto: unsubscribe: by the token the mail's subject carried, else by its (authenticated)
+    sender.  TokenError for a bad token; LookupError when nobody is subscribed under that address."""
+    requester = Requester(ip=None, user_agent=None, source="mailto")
+    if request.token:
+        return unsubscribe(settings, request.token, requester)
+    try:
+        reader = _store(settings).get(subscriber_id(normalise_email(request.address or "")))
+    except ReaderError:
+        reader = None
+    if reader is None or reader.status is SubscriberStatus.erased:
+        raise LookupError("The sender is not a reader.")
+    return _unsubscribe(settings, reader, requester)
 
 
 def preferences(settings: Settings, token: str) -> Subscriber:

@@ -19,6 +19,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+from digest.local.context import LocalContext
+from digest.local.inbound import mailto_reply, receipt_event
 from digest.local.motoserver import LocalAws, received_messages
 from digest.local.preview import PreviewError, preview
 from digest.local.run import ingest_all, send_all
@@ -70,6 +72,7 @@ def run_demo(out: Path) -> dict[str, Any]:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+    os.environ.setdefault("UNSUBSCRIBE_MAILBOX", "unsubscribe@example.org")  # List-Unsubscribe gets its mailto
     with Stage(timings, "Starting the embedded local AWS (moto server)"):
         aws = LocalAws().start()
         settings = get_settings()
@@ -118,6 +121,8 @@ def run_demo(out: Path) -> dict[str, Any]:
                 say(", ".join(f"{k} {v}" for k, v in counts.items() if k != "in_doubt"))
             with Stage(timings, f"Writing {out}/"):
                 summary = _write_out(out, aws.endpoint, settings, edition.id)
+            with Stage(timings, "A reader unsubscribes by mail (List-Unsubscribe mailto, as SES receives it)"):
+                summary["unsubscribed_by_mail"] = _unsubscribe_by_mail(aws.endpoint)
             with Stage(timings, "Screenshots at 375 and 600 px (headless Chromium)"):
                 summary["screenshots"] = _screenshots(out)
     finally:
@@ -144,6 +149,22 @@ def _screenshots(out: Path) -> list[str]:
     for shot in shots:
         say(str(shot))
     return [str(s) for s in shots]
+
+
+def _unsubscribe_by_mail(endpoint: str) -> str | None:
+    """The last reader uses their mail's mailto: InboundMailFunction gets SES's receipt event."""
+    from digest.handlers import inbound_mail
+
+    messages = [m for m in received_messages(endpoint) if "X-Digest-Edition" in m.raw]
+    reply = mailto_reply(messages[-1].raw) if messages else None
+    if reply is None:
+        say("skipped: the mail offers no mailto (UNSUBSCRIBE_MAILBOX is empty)")
+        return None
+    mailbox, subject = reply
+    reader = messages[-1].destinations[0]
+    result = inbound_mail.handler(receipt_event(subject, sender=reader), LocalContext("InboundMailFunction"))
+    say(f"{reader} → {mailbox} (subject {subject[:24]}…): {result['results'][0]}")
+    return reader
 
 
 def _write_out(out: Path, endpoint: str, settings: Any, edition_id: str) -> dict[str, Any]:

@@ -53,7 +53,7 @@ class Reader:
     name: str | None
     unsubscribe_url: str
     preferences_url: str
-    # a complete ``mailto:`` URI for List-Unsubscribe, once inbound unsubscribe mail is processed
+    # a complete ``mailto:`` URI for List-Unsubscribe (Settings.unsubscribe_mailbox; mail/inbound.py reads it)
     unsubscribe_mailto: str | None = None
 
 

@@ -137,12 +137,19 @@ def resend_failed(settings: Settings, edition_id: str) -> int:
     return len(failed)
 
 
-def reader_links(settings: Settings, subscriber_id: str) -> tuple[str, str]:
+def mail_reader(settings: Settings, subscriber_id: str, address: str = "", name: str | None = None) -> Reader:
+    """A reader as the composer needs one: signed unsubscribe and preferences links (plus the
+    List-Unsubscribe mailto when the stack receives mail at ``unsubscribe_mailbox``)."""
     key = token_keys(settings)[0]
     base = settings.api_base_url.rstrip("/")
-    return (
-        f"{base}/unsubscribe/{make_token(key, Purpose.unsubscribe, subscriber_id)}",
+    unsubscribe = make_token(key, Purpose.unsubscribe, subscriber_id)
+    mailbox = settings.unsubscribe_mailbox
+    return Reader(
+        address,
+        name,
+        f"{base}/unsubscribe/{unsubscribe}",
         f"{base}/preferences/{make_token(key, Purpose.preferences, subscriber_id)}",
+        unsubscribe_mailto=f"mailto:{mailbox}?subject=unsubscribe%20{unsubscribe}" if mailbox else None,
     )
 
 
@@ -203,9 +210,8 @@ class _BatchSender:
         self.pacer = pacer(settings)
 
     def send(self, reader: Subscriber, letter: Letter) -> None:
-        unsubscribe, preferences = reader_links(self.settings, reader.id)
         try:
-            raw = compose(letter, Reader(reader.email, reader.name, unsubscribe, preferences), self.envelope)
+            raw = compose(letter, mail_reader(self.settings, reader.id, reader.email, reader.name), self.envelope)
         except ValueError as error:  # one bad reader record must not fail the batch
             self.log.mark_failed(self.edition_id, reader.id, f"cannot compose: {error}")
             self.report.failed += 1

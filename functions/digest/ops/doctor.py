@@ -12,7 +12,7 @@ import struct
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -74,6 +74,26 @@ def _configuration_set(settings: Settings) -> Check:
     if not enabled:
         return Check("configuration set", "fail", f"{settings.ses_configuration_set} has no event destination")
     return Check("configuration set", "pass", f"{settings.ses_configuration_set} publishes events")
+
+
+def _unsubscribe_mailbox(settings: Settings) -> Check:
+    mailbox = settings.unsubscribe_mailbox
+    if not mailbox:
+        return Check("unsubscribe by mail", "skip", "no UnsubscribeMailbox: List-Unsubscribe has the https link only")
+
+    def receives(rule: dict[str, Any]) -> bool:
+        recipients = {r.lower() for r in rule.get("Recipients", [])}
+        return (
+            bool(rule.get("Enabled"))
+            and mailbox.lower() in recipients
+            and any("LambdaAction" in action for action in rule.get("Actions", []))
+        )
+
+    rules = [rule for rule in inspect.active_receipt_rules() if receives(rule)]
+    if not rules:
+        return Check("unsubscribe by mail", "fail", f"no enabled rule in the active receipt rule set hands {mailbox} "
+                     "to a Lambda: activate the stack's rule set (docs/deploy.md) and add the MX record")  # fmt: skip
+    return Check("unsubscribe by mail", "pass", f"{mailbox} is received by rule {rules[0].get('Name', '?')}")
 
 
 def dmarc_record(domain: str, resolver: str | None = None, timeout: float = 3.0, port: int = 53) -> str | None:
@@ -170,6 +190,7 @@ def run_checks(settings: Settings, stack: str | None = None, resolver: str | Non
         ("sender identity", lambda: _identity(settings)),
         ("SES production access", _account),
         ("configuration set", lambda: _configuration_set(settings)),
+        ("unsubscribe by mail", lambda: _unsubscribe_mailbox(settings)),
         ("DMARC record", lambda: _dmarc(settings, resolver)),
         ("schedules", lambda: _schedules(stack)),
         ("secrets", lambda: _secrets(settings)),

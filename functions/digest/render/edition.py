@@ -40,7 +40,7 @@ from email.utils import format_datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import mjml
@@ -145,11 +145,24 @@ def safe_url(value: object) -> str | None:
 
 
 def with_query(url: str, **params: str) -> str:
-    """``url`` with ``params`` added to (or replacing in) its query string."""
+    """``url`` with ``params`` added to (or replacing those of the same name in) its query string.
+
+    The rest of the query is kept byte for byte: re-encoding a publisher's URL can break it.
+    """
+    if not params:
+        return url
     parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
-    query.extend(params.items())
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    kept = [piece for piece in parts.query.split("&") if piece and unquote_plus(piece.split("=", 1)[0]) not in params]
+    return urlunsplit(parts._replace(query="&".join([*kept, urlencode(params)])))
+
+
+def tracking_params(template: str, *, edition: str, section: str) -> dict[str, str]:
+    """The query parameters a ``link_tracking`` template asks for, ``{edition}`` and ``{section}``
+    filled in (plain replacement: a template is not a format string)."""
+    return {
+        key: value.replace("{edition}", edition).replace("{section}", section)
+        for key, value in parse_qsl(template.strip(), keep_blank_values=True)
+    }
 
 
 # fmt: off
@@ -257,6 +270,7 @@ class Branding:
     support_message: tuple[str, ...] = DEFAULT_SUPPORT_MESSAGE
     subscribe_url: str = ""
     archive_url: str = ""
+    link_tracking: str = ""  # query parameters for story and support links (Settings.link_tracking)
 
     def __post_init__(self) -> None:
         if not self.name.strip():
@@ -290,6 +304,7 @@ class Branding:
             "send_day": _DAY_CODES.get(str(settings.send_day).upper()[:3], "Friday"),
             "subscribe_url": settings.api_base_url.rstrip("/") + "/subscribe",
             "archive_url": settings.archive_base_url,
+            "link_tracking": settings.link_tracking,
         }
         for name in _BRAND_SETTINGS:
             value = getattr(settings, f"brand_{name}", None)
@@ -334,7 +349,10 @@ class SectionView:
     stories: tuple[StoryView, ...]
 
 
-def _story_view(story: Story, section: Section) -> StoryView:
+def _story_view(story: Story, section: Section, tracking: dict[str, str]) -> StoryView:
+    def link(url: str | None) -> str | None:
+        return with_query(safe, **tracking) if (safe := safe_url(url)) else None
+
     lead_source = clean_text(story.lead.source, OUTLET_MAX)
     seen = {lead_source.casefold()}
     also: list[LinkView] = []
@@ -343,7 +361,7 @@ def _story_view(story: Story, section: Section) -> StoryView:
         if not name or name.casefold() in seen:
             continue
         seen.add(name.casefold())
-        also.append(LinkView(name, safe_url(article.url)))
+        also.append(LinkView(name, link(article.url)))
     listed = also[:ALSO_MAX]
     more = max(len(also), story.outlets - 1) - len(listed)
     image = safe_url(story.lead.image) or next((u for a in story.also if (u := safe_url(a.image))), None)
@@ -354,7 +372,7 @@ def _story_view(story: Story, section: Section) -> StoryView:
     return StoryView(
         id=story.id,
         headline=headline,
-        url=safe_url(story.lead.url),
+        url=link(story.lead.url),
         summary=clean_text(story.summary, SUMMARY_MAX),
         outlet=lead_source,
         label=label,
@@ -365,14 +383,20 @@ def _story_view(story: Story, section: Section) -> StoryView:
     )
 
 
-def _section_views(edition: Edition, sections: frozenset[Section] | None) -> list[SectionView]:
+def _section_views(edition: Edition, sections: frozenset[Section] | None, tracking: str) -> list[SectionView]:
+    """The sections shown; ``tracking`` (a ``link_tracking`` template, empty for none) tags story links."""
     chosen = [s for s in edition.sections if s.stories and (sections is None or s.key in sections)]
     chosen.sort(key=lambda s: SECTION_ORDER.index(Section(s.key)))
     return [
         SectionView(
             key=Section(s.key).value,
             title=clean_text(s.title, 80) or SECTION_TITLES[Section(s.key)],
-            stories=tuple(_story_view(story, Section(s.key)) for story in s.stories),
+            stories=tuple(
+                _story_view(
+                    story, Section(s.key), tracking_params(tracking, edition=edition.id, section=Section(s.key).value)
+                )
+                for story in s.stories
+            ),
         )
         for s in chosen
     ]
@@ -468,7 +492,8 @@ def render_edition(
     brought within ``max_html_bytes`` by dropping "More this week" briefs.
     """
     env = environment(layouts_dir)
-    views = _section_views(edition, sections)
+    tracking = "" if web else branding.link_tracking  # the archive page is not the email: no campaign tags
+    views = _section_views(edition, sections, tracking)
     first = next((s.stories[0] for s in views if s.stories), None)
     local_end = _aware(edition.window_end).astimezone(ZoneInfo(timezone))
     date_label = format_date(local_end)
@@ -495,7 +520,7 @@ def render_edition(
         "archive_url": safe_url(branding.archive_url),
         "privacy_policy_url": safe_url(branding.privacy_policy_url),
         "logo_url": safe_url(branding.logo_url),
-        "support": _support_links(branding),
+        "support": _support_links(branding, tracking_params(tracking, edition=edition.id, section="support")),
         "support_message": [clean_text(p) for p in branding.support_message if clean_text(p)],
         "intro": clean_text(branding.intro),
         "postal_address": clean_text(branding.postal_address),
@@ -547,11 +572,13 @@ def render_edition(
     return RenderedEdition(subject=subject, preheader=preheader, html=html, text=text, dropped=dropped)
 
 
-def _support_links(branding: Branding) -> list[LinkView]:
+def _support_links(branding: Branding, tracking: dict[str, str]) -> list[LinkView]:
     links = [
-        LinkView("Once", safe_url(branding.support_once_url)),
-        LinkView("Monthly", safe_url(branding.support_monthly_url)),
-        LinkView("Annual", safe_url(branding.support_annual_url)),
+        LinkView(
+            label,
+            with_query(url, **tracking) if (url := safe_url(getattr(branding, f"support_{period}_url"))) else None,
+        )
+        for label, period in (("Once", "once"), ("Monthly", "monthly"), ("Annual", "annual"))
     ]
     return links if all(link.url for link in links) else []
 

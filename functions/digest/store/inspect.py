@@ -77,6 +77,11 @@ def event_destinations(configuration_set: str) -> list[dict[str, Any]]:
     return [d for d in reply.get("EventDestinations", []) if d]
 
 
+def active_receipt_rules() -> list[dict[str, Any]]:
+    """The rules of the account's active SES receipt rule set (SES allows one active set per region)."""
+    return list(client("ses").describe_active_receipt_rule_set().get("Rules", []))
+
+
 def schedules(stack_name: str) -> dict[str, str]:
     """State of each EventBridge Scheduler schedule of the CloudFormation stack."""
     found: dict[str, str] = {}

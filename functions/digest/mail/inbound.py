@@ -1,0 +1,87 @@
+"""Unsubscribe by mail: the ``mailto:`` half of List-Unsubscribe (RFC 2369), as SES receives it.
+
+An SES receipt rule hands the Lambda the message's headers and SES's verdicts, never the body.
+The mailto each reader gets (``mail_reader``) puts their signed unsubscribe token in the subject,
+so the subject alone says who wants out.  Clients that drop the subject still send from the
+reader's address: that address is honoured only when SES found SPF or DKIM passing and DMARC not
+failing, so a forged From line cannot unsubscribe somebody else.  Spam and viruses are ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email.utils import getaddresses
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+# base64url(purpose.subject.expiry) "." base64url(mac): the shape tokens.make_token produces
+_TOKEN = re.compile(r"(?<![A-Za-z0-9_.-])([A-Za-z0-9_-]{8,400}\.[A-Za-z0-9_-]{8,64})(?![A-Za-z0-9_.-])")
+MAX_SUBJECT = 998  # RFC 5322's line limit; anything longer is not a subject a mail client wrote
+
+
+class Verdict(BaseModel):
+    status: Literal["PASS", "FAIL", "GRAY", "PROCESSING_FAILED", "DISABLED"]
+
+
+class Receipt(BaseModel):
+    recipients: list[str]
+    spamVerdict: Verdict
+    virusVerdict: Verdict
+    spfVerdict: Verdict
+    dkimVerdict: Verdict | None = None  # in SES's events, though Powertools' SesReceipt model lacks it
+    dmarcVerdict: Verdict
+
+
+class CommonHeaders(BaseModel):
+    sender_from: list[str] = Field(default_factory=list, alias="from")
+    subject: str = ""  # SES leaves it out when the mail has none
+
+
+class ReceivedMail(BaseModel):
+    messageId: str = Field(max_length=256)
+    commonHeaders: CommonHeaders
+
+
+class ReceiptNotification(BaseModel):
+    mail: ReceivedMail
+    receipt: Receipt
+
+
+class ReceiptRecord(BaseModel):
+    """One record of the event an SES receipt rule's Lambda action sends (the fields we read)."""
+
+    eventSource: Literal["aws:ses"]
+    ses: ReceiptNotification
+
+
+class Ignored(ValueError):
+    """A received mail that asks for nothing we can act on (the reason says why)."""
+
+
+@dataclass(frozen=True)
+class MailedUnsubscribe:
+    """Who asked to be unsubscribed: a token from the subject, else an authenticated sender."""
+
+    message_id: str
+    token: str | None = None
+    address: str | None = None
+
+
+def unsubscribe_request(record: ReceiptRecord) -> MailedUnsubscribe:
+    """What one received mail asks for; raises :class:`Ignored` when it asks for nothing we honour."""
+    receipt, mail = record.ses.receipt, record.ses.mail
+    if receipt.spamVerdict.status == "FAIL" or receipt.virusVerdict.status == "FAIL":
+        raise Ignored("SES judged the mail spam or a virus")
+    subject = mail.commonHeaders.subject or ""
+    if len(subject) <= MAX_SUBJECT:
+        for token in _TOKEN.findall(subject):
+            return MailedUnsubscribe(mail.messageId, token=token)
+    authenticated = "PASS" in (receipt.spfVerdict.status, receipt.dkimVerdict and receipt.dkimVerdict.status)
+    if not authenticated or receipt.dmarcVerdict.status == "FAIL":
+        raise Ignored("no unsubscribe token in the subject, and the sender is not authenticated (SPF/DKIM/DMARC)")
+    senders = [address for _, address in getaddresses(mail.commonHeaders.sender_from) if "@" in address]
+    if len(senders) != 1:
+        raise Ignored("no unsubscribe token in the subject, and not exactly one sender address")
+    return MailedUnsubscribe(mail.messageId, address=senders[0])
