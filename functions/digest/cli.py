@@ -25,6 +25,16 @@ from pydantic import ValidationError
 EXIT_USER_ERROR = 1
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text[:40]!r}") from None
+    if not 0 < value < 1e7:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text[:40]!r}")
+    return value
+
+
 class UserError(Exception):
     """A problem the user can fix; printed as one line, without a traceback."""
 
@@ -441,8 +451,8 @@ def _cluster_item(line: str, number: int) -> Any:
 
 
 def cmd_edition_send(args: argparse.Namespace) -> int:
-    """Locally: dispatch and the send workers until the queue is empty.  On AWS: queue the readers for
-    the deployed send workers (`digest edition stats` follows the progress)."""
+    """Locally: dispatch and the send workers in this process until the queue is empty.  On AWS: run
+    the deployed dispatch function, then follow the deployed send workers until the queue is empty."""
     settings = _settings()
     failed_only = args.action == "resend-failed"
     resume = getattr(args, "resume", False)
@@ -450,15 +460,30 @@ def cmd_edition_send(args: argparse.Namespace) -> int:
         from digest.local.run import send_all
 
         result = send_all(settings, args.id, resume=resume, failed_only=failed_only)
-        print(json.dumps({"edition": args.id, **result}))
-        if result["in_doubt"]:
-            print(f"{len(result['in_doubt'])} readers are in doubt (a worker stopped after claiming them); "
-                  "they are not mailed again: see README, 'Sending exactly once'", file=sys.stderr)  # fmt: skip
-        return 0
-    from digest.mail.service import dispatch, resend_failed
+    else:
+        from digest.mail.service import follow_send
+        from digest.store.functions import FunctionFailed, invoke
 
-    queued = resend_failed(settings, args.id) if failed_only else dispatch(settings, args.id, resume=resume)
-    print(json.dumps({"edition": args.id, "queued": queued}))
+        if not settings.send_dispatch_function:
+            raise UserError("no SendDispatchFunctionName: point DIGEST_STACK_OUTPUTS at the stack's outputs "
+                           "(docs/deploy.md, 'First edition checklist')")  # fmt: skip
+        try:
+            answer = invoke(settings.send_dispatch_function,
+                            {"edition_id": args.id, "resume": resume, "failed_only": failed_only})  # fmt: skip
+        except FunctionFailed as error:
+            raise UserError(str(error)) from None
+        queued, waiting = int(answer.get("queued", 0)), int(answer.get("waiting", 0))
+        if args.no_follow:
+            result = {"queued": queued, "waiting": waiting}
+        else:
+            progress = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+            followed = follow_send(settings, args.id, waiting=waiting, poll_seconds=args.poll,
+                                   timeout_seconds=args.follow_timeout, progress=progress)  # fmt: skip
+            result = {"queued": queued, **followed}
+    print(json.dumps({"edition": args.id, **result}))
+    if result.get("in_doubt"):
+        print(f"{len(result['in_doubt'])} readers are in doubt (a worker stopped after claiming them); "
+              "they are not mailed again: see README, 'Sending exactly once'", file=sys.stderr)  # fmt: skip
     return 0
 
 
@@ -673,6 +698,13 @@ def parser() -> argparse.ArgumentParser:
     resend = add(edition, "resend-failed", cmd_edition_send, "send again, only to the readers whose send failed")
     resend.set_defaults(action="resend-failed")
     resend.add_argument("id")
+    for command in (send, resend):  # against AWS: how to follow the deployed send workers
+        command.add_argument("--no-follow", action="store_true", help="on AWS: return once the readers are queued")
+        command.add_argument("--poll", type=_positive_float, default=5.0, metavar="SECONDS",
+                             help="on AWS: seconds between progress lines (default 5)")  # fmt: skip
+        command.add_argument("--follow-timeout", type=_positive_float, default=3600.0, metavar="SECONDS",
+                             help="on AWS: stop watching (not sending) after this long (default 3600)")  # fmt: skip
+        command.add_argument("--quiet", action="store_true", help="no progress lines on standard error")
     add(edition, "stats", cmd_edition_stats, "send and feedback counts").add_argument("id")
 
     subs = commands.add_parser("subscribers", help="readers").add_subparsers(dest="action", required=True)

@@ -8,8 +8,6 @@ import io
 from dataclasses import dataclass
 from zoneinfo import available_timezones
 
-from email_validator import EmailNotValidError, validate_email
-
 from digest.models import Consent, Section, Subscriber, SubscriberStatus
 
 MAX_IMPORT_ROWS = 200_000
@@ -28,6 +26,9 @@ def normalise_email(address: str) -> str:
     """
     if len(address) > MAX_FIELD:
         raise ReaderError("the address is too long")
+    # here, not at import: most API requests (pages, links, admin reads) never validate an address
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         valid = validate_email(address.strip(), check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as error:

@@ -35,6 +35,7 @@ STACK_OUTPUT_FIELDS: dict[str, str] = {
     "SendQueueUrl": "send_queue_url",
     "SesConfigurationSetName": "ses_configuration_set",
     "ApiUrl": "api_base_url",
+    "SendDispatchFunctionName": "send_dispatch_function",
 }
 
 
@@ -55,6 +56,7 @@ class Settings(BaseSettings):
     ingest_queue_url: str = ""
     send_queue_url: str = ""
     ses_configuration_set: str = "digest-events"
+    send_dispatch_function: str = ""  # the CLI starts a send on AWS through it (a stack output)
 
     # Newsroom
     newsletter_name: str = "The Friday Digest"
@@ -82,6 +84,9 @@ class Settings(BaseSettings):
 
     # Sending: messages per second for the whole fleet; 0 = the SES account's MaxSendRate.
     send_rate: float = Field(default=0, ge=0)
+    # Each reader at the send day and hour on their own clock (their time zone from the sign-up),
+    # in waves: the dispatch runs every half hour around the send day.  Off: everyone at once.
+    reader_local_time: bool = False
     # A draft still unapproved at send time: "skip" it (and alert) or "approve" it and send.
     unapproved_at_send: Literal["skip", "approve"] = "skip"
 

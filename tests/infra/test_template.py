@@ -50,6 +50,7 @@ LOCAL_ONLY_SETTINGS = {
 LOCAL_ONLY_ENV = {
     "AWS_ENDPOINT_URL",
     "DIGEST_STACK_OUTPUTS",
+    "SEND_DISPATCH_FUNCTION",  # the CLI starts a send through it; functions never call each other
 }
 # Set by the Lambda runtime itself.
 LAMBDA_RUNTIME_ENV = re.compile(
@@ -381,7 +382,7 @@ def _code_env_reads() -> dict[str, list[str]]:
 def required_env() -> dict[str, str]:
     """Every variable a function may read -> why it is required."""
     required = {field.upper(): "digest.settings.Settings" for field in Settings.model_fields}
-    for variable in LOCAL_ONLY_SETTINGS:
+    for variable in (*LOCAL_ONLY_SETTINGS, *LOCAL_ONLY_ENV):
         required.pop(variable, None)
     for variable, files in _code_env_reads().items():
         if variable in LOCAL_ONLY_ENV or variable in LOCAL_ONLY_SETTINGS or LAMBDA_RUNTIME_ENV.match(variable):
@@ -589,8 +590,18 @@ def test_every_schedule_has_the_newsroom_time_zone(template: dict[str, Any]) -> 
                 schedules += 1
                 props = event["Properties"]
                 assert props.get("ScheduleExpressionTimezone") == {"Ref": "NewsroomTimeZone"}, f"{name}.{event_name}"
-                assert props.get("Input") == "{}", f"{name}.{event_name}"
-    assert schedules == 3
+                inputs = {"LocalTimeWaves": '{"waves": true}', "ApprovalCheck": '{"approval_check": true}'}
+                assert props.get("Input") == inputs.get(event_name, "{}"), event_name
+    assert schedules == 5
+
+
+def test_local_time_waves_run_only_when_asked_and_span_the_send_day(template: dict[str, Any]) -> None:
+    waves = effective(template, "SendDispatchFunction")["Events"]["LocalTimeWaves"]["Properties"]
+    assert waves["State"] == {"Fn::If": ["HasReaderLocalTime", "ENABLED", "DISABLED"]}
+    days = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
+    for day, entry in template["Mappings"]["WaveDays"].items():
+        at = days.index(day)
+        assert entry["Days"] == ",".join(days[(at + step) % 7] for step in (-1, 0, 1)), day
 
 
 def test_ses_events_reach_the_default_bus(template: dict[str, Any]) -> None:
@@ -656,6 +667,9 @@ def test_dashboard_and_alarms_watch_what_matters(template: dict[str, Any]) -> No
     watched = {(a["Namespace"], a["MetricName"]) for a in alarms.values()}
     assert ("AWS/SES", "Reputation.BounceRate") in watched and ("AWS/SES", "Reputation.ComplaintRate") in watched
     assert ("FridayDigest", "MessagesFailed") in watched and ("FridayDigest", "SourcesFailing24h") in watched
+    assert ("FridayDigest", "EditionNotApprovedSoon") in watched and ("FridayDigest", "EditionNotApproved") in watched
+    check = effective(template, "SendDispatchFunction")["Events"]["ApprovalCheck"]["Properties"]
+    assert check["Input"] == '{"approval_check": true}' and "State" not in check  # always on
     thresholds = {a["MetricName"]: a["Threshold"] for a in alarms.values()}
     assert thresholds["Reputation.BounceRate"] == 0.05 and thresholds["Reputation.ComplaintRate"] == 0.001
     queues_with_dlq_alarm = {

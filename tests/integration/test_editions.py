@@ -121,6 +121,6 @@ def test_states_and_nothing_new_is_skipped(week: list[Article]) -> None:
     # the next week brings nothing new: skipped, and dispatch sends nothing
     following = build_edition(settings, "2026-W41")
     assert following.status is EditionStatus.skipped and following.new_articles == 0
-    assert dispatch(settings, "2026-W41") == 0
+    assert dispatch(settings, "2026-W41").queued == 0
     empty_week = build_edition(settings, "2026-W30")
     assert empty_week.status is EditionStatus.skipped and empty_week.stories() == []

@@ -9,61 +9,25 @@ import signal
 import subprocess
 import sys
 import time
-from collections import Counter
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from botocore.awsrequest import AWSResponse
+from sending_helpers import approved_edition, mailed
 
-from digest.ingest.urls import article_id
-from digest.local.motoserver import LocalAws, received_messages
+from digest.handlers import send_worker
+from digest.local.motoserver import LocalAws
 from digest.local.pump import drain
 from digest.local.run import send_all
 from digest.mail.service import dispatch, send_batch
-from digest.models import Article, EditionStatus, Subscriber, SubscriberStatus
-from digest.readers import subscriber_id
 from digest.settings import get_settings
-from digest.store.articles import ArticleStore
 from digest.store.aws import client
 from digest.store.queues import queue_url, send_messages
 from digest.store.sendlog import SendLog
-from digest.store.subscribers import SubscriberStore
-from digest.stories.service import build_edition, set_status
 
 
 class Crash(BaseException):
     """Stands for the process dying: not an Exception, so nothing on the way catches it."""
-
-
-def mailed(endpoint: str, edition_id: str) -> Counter[str]:
-    return Counter(m.destinations[0] for m in received_messages(endpoint) if f"X-Digest-Edition: {edition_id}" in m.raw)
-
-
-def approved_edition(week: str, readers: int, prefix: str) -> list[Subscriber]:
-    """An approved edition for ``week`` and ``readers`` confirmed readers (plus some who must never get it)."""
-    settings = get_settings()
-    store = ArticleStore(settings.articles_table, settings.articles_bucket)
-    year, number = week.split("-W")
-    monday = datetime.fromisocalendar(int(year), int(number), 1).replace(tzinfo=UTC)
-    for n in range(3):
-        url = f"https://news.example.org/{week}/{n}"
-        store.put(Article(id=article_id(url), url=url, title=f"Harbour story number {n} of week {week}",
-                          text="Some text about the harbour.", source=f"Outlet {n}",
-                          published=monday + timedelta(hours=n)))  # fmt: skip
-    build_edition(settings, week)
-    set_status(settings, week, EditionStatus.approved, who="test")
-    subscribers = SubscriberStore(settings.subscribers_table)
-    confirmed = []
-    for n in range(readers):
-        email = f"{prefix}{n}@example.com"
-        reader = Subscriber(id=subscriber_id(email), email=email, status=SubscriberStatus.confirmed)
-        subscribers.put(reader)
-        confirmed.append(reader)
-    for status in (SubscriberStatus.unsubscribed, SubscriberStatus.suppressed, SubscriberStatus.pending):
-        email = f"{prefix}-{status.value}@example.com"
-        subscribers.put(Subscriber(id=subscriber_id(email), email=email, status=status))
-    return confirmed
 
 
 def test_crash_after_ses_accepted_then_redelivery_mails_nobody_twice(stack: LocalAws) -> None:
@@ -127,13 +91,11 @@ def test_throttling_on_30_percent_of_calls_loses_nobody(stack: LocalAws) -> None
 def test_dispatch_twice_queues_nobody_twice_and_poison_goes_to_the_dlq(stack: LocalAws) -> None:
     readers = approved_edition("2026-W12", 12, "twice")
     settings = get_settings()
-    first = dispatch(settings, "2026-W12")
+    first = dispatch(settings, "2026-W12").queued
     assert first >= len(readers)  # readers of earlier tests in this module are confirmed too
-    assert dispatch(settings, "2026-W12") == 0
+    assert dispatch(settings, "2026-W12").queued == 0
     url = queue_url(settings.send_queue_url, "send")
     send_messages(url, [{"edition_id": "2026-W12", "subscriber_ids": "not a list"}])
-    from digest.handlers import send_worker
-
     report = drain(url, send_worker.handler, function_name="send")
     assert report.failed >= 1  # the poison message failed each time it was delivered
     dlq = client("sqs").get_queue_url(QueueName="digest-send-dlq")["QueueUrl"]

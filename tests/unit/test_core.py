@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import os
 import time
 from datetime import UTC, datetime
 from email import policy
@@ -13,8 +14,9 @@ from digest.mail.compose import Envelope, Letter, Reader, compose
 from digest.models import Section, SubscriberStatus
 from digest.readers import ReaderError, parse_import, subscriber_id
 from digest.render.edition import PREFERENCES_URL, READER_NAME, UNSUBSCRIBE_URL
-from digest.stories.summary import sentences, summarise
+from digest.stories.summary import summarise
 from digest.stories.window import WeekError, edition_window, send_time
+from digest.text import sentences
 from digest.tokens import Purpose, TokenError, make_token, read_token
 
 
@@ -153,3 +155,43 @@ def test_compose_is_a_complete_one_click_message() -> None:
     text = message.get_body(("plain",)).get_content()
     assert "https://api.example/unsubscribe/t?a=1&b=2" in text and "Zoë <script>" in text
     assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+
+
+def test_local_send_time_keeps_the_readers_clock_across_zones_and_dst() -> None:
+    from digest.stories.window import local_send_time, send_time
+
+    send = send_time("2026-W13", timezone="Europe/London", send_day="FRI", send_hour=7)  # 27 March: GMT
+    assert send == datetime(2026, 3, 27, 7, tzinfo=UTC)
+    new_york = local_send_time(send, newsroom_timezone="Europe/London", reader_timezone="America/New_York")
+    assert new_york == datetime(2026, 3, 27, 11, tzinfo=UTC)  # New York is already on EDT (UTC-4)
+    kathmandu = local_send_time(send, newsroom_timezone="Europe/London", reader_timezone="Asia/Kathmandu")
+    assert kathmandu == datetime(2026, 3, 27, 1, 15, tzinfo=UTC)  # UTC+5:45
+    for zone in (None, "", "Not/AZone", "../../etc/passwd", "x" * 5000):
+        assert local_send_time(send, newsroom_timezone="Europe/London", reader_timezone=zone) == send
+
+
+def test_wave_week_is_the_edition_within_a_day_of_its_send() -> None:
+    from datetime import timedelta
+
+    from digest.stories.window import WAVE_REACH, send_time, wave_week
+
+    send = send_time("2026-W01", timezone="Pacific/Auckland", send_day="MON", send_hour=7)  # across New Year
+    for offset in (-WAVE_REACH, timedelta(0), WAVE_REACH):
+        assert wave_week(send + offset, timezone="Pacific/Auckland", send_day="MON", send_hour=7) == "2026-W01"
+    for offset in (-WAVE_REACH - timedelta(minutes=1), WAVE_REACH + timedelta(minutes=1), timedelta(days=3.5)):
+        assert wave_week(send + offset, timezone="Pacific/Auckland", send_day="MON", send_hour=7) is None
+
+
+def test_local_invocations_print_no_metrics_when_metrics_are_off(capsys: pytest.CaptureFixture[str]) -> None:
+    """Powertools prints kept metrics at 100 values even when disabled; local runs must not (CLI JSON)."""
+    from digest.local.context import invoke
+    from digest.observability import metrics
+
+    @metrics.log_metrics
+    def handler(event: dict[str, int], context: object) -> int:
+        metrics.add_metric(name="Tested", unit="Count", value=1)
+        return event["n"]
+
+    assert os.environ.get("POWERTOOLS_METRICS_DISABLED") == "true"  # set by tests/conftest.py, as local runs do
+    assert [invoke(handler, {"n": n}, "test") for n in range(150)] == list(range(150))
+    assert capsys.readouterr().out == ""

@@ -27,13 +27,11 @@ from digest.render.edition import (
     Branding,
     RenderedEdition,
     environment,
-    first_sentence,
     render_archive_feed,
     render_archive_index,
     render_edition,
     safe_url,
     tracking_params,
-    truncate,
     with_query,
 )
 from digest.settings import Settings
@@ -538,15 +536,6 @@ def test_branding(branding: Branding) -> None:
 )
 def test_safe_url(url: str | None, ok: bool) -> None:
     assert (safe_url(url) is not None) is ok
-
-
-def test_truncate_and_first_sentence() -> None:
-    assert truncate("short", 10) == "short"
-    assert truncate("one two three four", 12) == "one two…"
-    assert len(truncate("x" * 500, 300)) == 300
-    assert first_sentence("Mr. Smith went to Washington. Then home.") == "Mr. Smith went to Washington."
-    assert first_sentence("The U.S. economy grew 3.2% in Q3. Markets rose.") == "The U.S. economy grew 3.2% in Q3."
-    assert first_sentence("No full stop here") == "No full stop here"
 
 
 def test_environment_is_cached_and_escapes_by_extension() -> None:

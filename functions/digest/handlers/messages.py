@@ -23,4 +23,13 @@ class BuildEvent(_Message):
 
 
 class DispatchEvent(_Message):
+    """The schedules send ``{}`` (this week's edition), ``{"waves": true}`` (a local-time wave) or
+    ``{"approval_check": true}`` (hourly around the send day: alert an hour before the send if the
+    edition is still a draft); `digest edition send` names the edition and may ask to resume or to
+    resend the failures."""
+
     edition_id: str | None = Field(default=None, pattern=r"^[0-9]{4}-W[0-9]{2}$")
+    waves: bool = False
+    approval_check: bool = False
+    resume: bool = False
+    failed_only: bool = False

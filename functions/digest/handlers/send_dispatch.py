@@ -1,4 +1,11 @@
-"""Friday: queue the approved edition's readers for the send workers."""
+"""Friday: queue the approved edition's readers for the send workers.
+
+Its callers: the weekly schedule (``{}``: this week's edition, with the unapproved-at-send policy),
+the local-time waves (``{"waves": true}``, every half hour around the send day when
+READER_LOCAL_TIME is on), the hourly approval check (``{"approval_check": true}``: an alert an hour
+before the send if the edition is still a draft) and `digest edition send ID [--resume]` /
+`resend-failed ID` against AWS.
+"""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -6,7 +13,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from digest.handlers.messages import DispatchEvent
-from digest.mail.service import scheduled_dispatch
+from digest.mail.service import approval_reminder, dispatch, resend_failed, scheduled_dispatch, wave_dispatch
 from digest.observability import logger, metrics, tracer
 from digest.settings import get_settings
 from digest.stories.window import week_of
@@ -17,13 +24,32 @@ from digest.stories.window import week_of
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = get_settings()
-    edition_id = DispatchEvent.model_validate(event).edition_id or week_of(
-        datetime.now(UTC), settings.newsroom_timezone
-    )
+    request = DispatchEvent.model_validate(event)
+    if request.approval_check:
+        reminder = approval_reminder(settings)
+        if reminder:  # the EditionNotApprovedSoon alarm watches this
+            metrics.add_metric(name="EditionNotApprovedSoon", unit="Count", value=1)
+            logger.warning(reminder)
+        return {"approval_check": reminder or "nothing due within the hour, or approved"}
+    note = ""
+    if request.waves:
+        edition_id, result = wave_dispatch(settings)
+        queued, waiting = result
+    elif request.edition_id and (request.resume or request.failed_only):
+        edition_id = request.edition_id
+        queued, waiting = (
+            (resend_failed(settings, edition_id), 0)
+            if request.failed_only
+            else dispatch(settings, edition_id, resume=True)
+        )
+    else:
+        edition_id = request.edition_id or week_of(datetime.now(UTC), settings.newsroom_timezone)
+        (queued, waiting), unapproved = scheduled_dispatch(settings, edition_id)
+        if unapproved:  # the EditionNotApproved alarm watches this
+            metrics.add_metric(name="EditionNotApproved", unit="Count", value=1)
+            logger.warning(unapproved)
+            note = unapproved
     logger.append_keys(edition_id=edition_id)
-    queued, unapproved = scheduled_dispatch(settings, edition_id)
-    if unapproved:  # the EditionNotApproved alarm watches this
-        metrics.add_metric(name="EditionNotApproved", unit="Count", value=1)
-        logger.warning(unapproved)
     metrics.add_metric(name="ReadersQueued", unit="Count", value=queued)
-    return {"edition_id": edition_id, "queued": queued, "note": unapproved or ""}
+    logger.info("dispatched", extra={"queued": queued, "waiting": waiting, "waves": request.waves})
+    return {"edition_id": edition_id, "queued": queued, "waiting": waiting, "note": note}

@@ -26,16 +26,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, Literal
-
-import trafilatura
-from lxml.html import HtmlElement
-from trafilatura.utils import load_html
+from typing import TYPE_CHECKING, Any, Literal
 
 from digest.ingest.feeds import kind_from_label, normalize_lang, parse_date_text
 from digest.ingest.sanitize import normalize_text, plain_text
 from digest.ingest.urls import absolute_http_url
 from digest.models import Kind
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+
+# trafilatura (with lxml, htmldate, justext, courlan's language data) is imported by extract_page
+# itself: an ingest run whose feeds bring no new article (a 304, nothing new, a failing source)
+# or a pick given as JSON lines never loads it.
 
 DEFAULT_BOILERPLATE: tuple[str, ...] = (
     # Newsletter sign-up boxes: dropped paragraph by paragraph, since they sit in the middle of articles.
@@ -311,6 +314,8 @@ _EXTRACTION_OPTIONS: dict[str, Any] = {
 
 
 def _run_trafilatura(tree: HtmlElement, url: str) -> Any:
+    import trafilatura
+
     document = trafilatura.bare_extraction(tree, url=url, favor_precision=True, **_EXTRACTION_OPTIONS)
     if document is None or not (getattr(document, "text", "") or "").strip():
         # Precision mode found nothing: try recall mode before giving up on the page.
@@ -327,6 +332,8 @@ def extract_page(html: bytes | str, *, url: str, boilerplate: Rules = DEFAULT_BO
     result = Extracted(url=url)
     if not html:
         return result
+    from trafilatura.utils import load_html
+
     try:
         tree = load_html(html)
     except (TypeError, ValueError):

@@ -19,8 +19,6 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import feedparser
-
 from digest.ingest.sanitize import paragraph_text, plain_text
 from digest.ingest.urls import absolute_http_url, article_id, canonical_url
 from digest.models import Article, Kind
@@ -368,6 +366,8 @@ def _feedparser_entries(parsed: Any) -> list[_RawEntry]:
 
 
 def _parse_with_feedparser(data: bytes, url: str) -> tuple[_FeedMeta, list[_RawEntry]]:
+    import feedparser  # here, not at import: a 304 or a JSON Feed never needs it
+
     # The content type is stated so that feedparser takes the encoding from the XML declaration
     # (and falls back to windows-1252 when that is wrong), and content-location resolves relative links.
     headers = {"content-type": "application/xml", "content-location": url}

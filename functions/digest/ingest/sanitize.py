@@ -12,6 +12,8 @@ import unicodedata
 
 import nh3
 
+from digest.text import shorten
+
 ALLOWED_TAGS: frozenset[str] = frozenset(
     {"p", "a", "em", "strong", "b", "i", "ul", "ol", "li", "blockquote", "br", "h2", "h3", "h4",
      "figure", "figcaption", "img"}
@@ -30,7 +32,6 @@ _C1_RE = re.compile("[\x80-\x9f]+")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 _SPACE_RE = re.compile(r"\s+")
 _TAG_LIKE_RE = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>|<!--")
-_TRAILING_PUNCT = " \t,;:-–—(/"
 
 
 def clean_html(fragment: str) -> str:
@@ -60,19 +61,6 @@ def normalize_text(text: str) -> str:
     return _SPACE_RE.sub(" ", text).strip()
 
 
-def truncate(text: str, max_len: int) -> str:
-    """``text`` cut to at most ``max_len`` characters at a word boundary, ending in "…"."""
-    if max_len <= 0:
-        return ""
-    if len(text) <= max_len:
-        return text
-    cut = text[: max_len - 1]
-    space = cut.rfind(" ")
-    if space > max_len // 2:  # a very long word is cut mid-word rather than losing half the text
-        cut = cut[:space]
-    return cut.rstrip(_TRAILING_PUNCT) + "…"
-
-
 def _strip_tags(fragment: str) -> str:
     spaced = _BLOCK_TAG_RE.sub(r" <\1> ", fragment)
     return html.unescape(nh3.clean(spaced, tags=set(), strip_comments=True))
@@ -91,7 +79,7 @@ def plain_text(fragment: str, max_len: int | None = None) -> str:
         # Escaped twice by the publisher ("&amp;lt;b&amp;gt;"): what decodes to markup is still markup.
         text = _strip_tags(text)
     text = normalize_text(text)
-    return truncate(text, max_len) if max_len is not None else text
+    return shorten(text, max_len) if max_len is not None else text
 
 
 _PARAGRAPH_BREAK_RE = re.compile(r"<\s*(?:/p|/div|/li|/h[1-6]|/blockquote|br\s*/?)\s*>|\n\s*\n", re.IGNORECASE)

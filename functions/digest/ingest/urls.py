@@ -11,8 +11,6 @@ import hashlib
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-from courlan import normalize_url
-
 # Query parameters that only say where a click came from.  courlan's own tracker filter is not
 # used for the query: its pattern is unanchored and also drops meaningful parameters such as
 # ``gallery``, ``global``, ``source`` or ``uid`` (checked with courlan 1.4), which would merge
@@ -81,7 +79,10 @@ def canonical_url(url: str, base: str | None = None) -> str:
     host = _ascii_host(parts.hostname, url)
     default_port = port is None or (scheme, port) in (("http", 80), ("https", 443))
     netloc = host if default_port else f"{host}:{port}"  # credentials are dropped on purpose
-    # courlan normalises the path (percent-encoding); host, port and query are handled here.
+    # courlan normalises the path (percent-encoding); host, port and query are handled here.  It loads
+    # on the first article, not at import: most polls end in a 304 that has none.
+    from courlan import normalize_url
+
     path = urlsplit(normalize_url(urlunsplit((scheme, netloc, parts.path or "/", "", "")))).path
     path = _remove_dot_segments(path) or "/"
     return urlunsplit((scheme, netloc, path, _clean_query(parts.query), ""))

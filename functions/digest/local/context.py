@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -21,3 +23,18 @@ class LocalContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self.timeout_seconds - (time.monotonic() - self.started)) * 1000))
+
+
+def invoke(handler: Callable[[Any, Any], Any], event: Any, function_name: str) -> Any:
+    """Run ``handler`` on ``event`` as Lambda would, in this process.
+
+    Powertools keeps metrics it was told not to publish (POWERTOOLS_METRICS_DISABLED, as local runs
+    set it) and prints them to standard output anyway once 100 pile up, which would corrupt the
+    CLI's JSON: each invocation starts clean, as a Lambda invocation does.
+    """
+    from digest.observability import metrics
+
+    try:
+        return handler(event, LocalContext(function_name))
+    finally:
+        metrics.clear_metrics()

@@ -19,7 +19,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from digest.local.context import LocalContext
+from digest.local.context import invoke
 from digest.local.inbound import mailto_reply, receipt_event
 from digest.local.motoserver import LocalAws, received_messages
 from digest.local.preview import PreviewError, preview
@@ -162,7 +162,7 @@ def _unsubscribe_by_mail(endpoint: str) -> str | None:
         return None
     mailbox, subject = reply
     reader = messages[-1].destinations[0]
-    result = inbound_mail.handler(receipt_event(subject, sender=reader), LocalContext("InboundMailFunction"))
+    result = invoke(inbound_mail.handler, receipt_event(subject, sender=reader), "InboundMailFunction")
     say(f"{reader} → {mailbox} (subject {subject[:24]}…): {result['results'][0]}")
     return reader
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from digest.local.context import LocalContext
+from digest.local.context import invoke
 from digest.store.aws import client
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -67,7 +67,7 @@ def drain(
         messages = reply.get("Messages", [])
         if not messages:
             break
-        result = handler(sqs_event(messages, arn, sqs.meta.region_name), LocalContext(function_name)) or {}
+        result = invoke(handler, sqs_event(messages, arn, sqs.meta.region_name), function_name) or {}
         failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         for message in messages:
             if message["MessageId"] in failed:

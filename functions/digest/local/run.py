@@ -7,13 +7,9 @@ from typing import Any
 
 from digest.ingest.schedule import fan_out
 from digest.local.pump import PumpReport, drain
-from digest.mail.service import dispatch, resend_failed
-from digest.models import EditionStatus
+from digest.mail.service import dispatch, resend_failed, settle_edition
 from digest.settings import Settings
-from digest.store.editions import EditionStore
 from digest.store.queues import queue_url
-from digest.store.sendlog import SendLog
-from digest.stories.service import set_status
 
 
 def ingest_all(settings: Settings, on_batch: Callable[[PumpReport], None] | None = None) -> tuple[int, PumpReport]:
@@ -43,13 +39,11 @@ def send_all(
     queue is empty; returns the send log's counts and the readers left in doubt."""
     from digest.handlers import send_worker
 
-    queued = resend_failed(settings, edition_id) if failed_only else dispatch(settings, edition_id, resume=resume)
+    if failed_only:
+        queued, waiting = resend_failed(settings, edition_id), 0
+    else:
+        queued, waiting = dispatch(settings, edition_id, resume=resume)
     drain(queue_url(settings.send_queue_url, "send"), send_worker.handler, function_name="SendWorkerFunction",
           on_batch=on_batch)  # fmt: skip
-    log = SendLog(settings.send_log_table)
-    counts = log.counts(edition_id)
-    edition = EditionStore(settings.editions_table, settings.archive_bucket).get(edition_id)
-    finished = not counts.get("claimed") and not counts.get("failed") and not counts.get("queued")
-    if edition and edition.status is EditionStatus.sending and finished:
-        set_status(settings, edition_id, EditionStatus.sent, who="send")
-    return {"queued": queued, **counts, "in_doubt": log.with_status(edition_id, "claimed")}
+    return {"queued": queued, **settle_edition(settings, edition_id, waiting=waiting)}
+

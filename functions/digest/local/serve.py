@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from digest.local.context import LocalContext
+from digest.local.context import invoke
 from digest.local.motoserver import LocalAws, received_messages
 from digest.settings import get_settings
 
@@ -129,7 +129,7 @@ def _handler_class(server: LocalServer) -> type[BaseHTTPRequestHandler]:
             )
             try:
                 with HANDLER_LOCK:  # Lambda runs one event per process at a time; the resolver relies on it
-                    reply = api.handler(event, LocalContext("api"))
+                    reply = invoke(api.handler, event, "api")
             except Exception as error:  # a bug: answer as API Gateway does when the Lambda fails
                 self.log_error("handler failed: %r", error)
                 reply = {"statusCode": 502, "body": '{"message": "Internal server error"}', "headers": {}}

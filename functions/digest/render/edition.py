@@ -47,6 +47,7 @@ import mjml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from digest.models import SECTION_TITLES, Edition, Kind, Section, Story
+from digest.text import first_sentence, shorten
 
 if TYPE_CHECKING:
     from digest.settings import Settings
@@ -102,7 +103,6 @@ class EditionTooLarge(ValueError):
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # includes \t \r \n: collapsed to spaces
 _BIDI_OVERRIDE = re.compile(r"[\u202a-\u202e\u2066-\u2069]")  # embeddings/overrides/isolates
-_TRAILING = " \t,;:–—-\u200d\ufe0f"
 
 
 def clean_text(value: object, limit: int | None = None) -> str:
@@ -113,18 +113,7 @@ def clean_text(value: object, limit: int | None = None) -> str:
     text = unicodedata.normalize("NFC", str(value))
     text = _BIDI_OVERRIDE.sub("", _CONTROL.sub(" ", text))
     text = " ".join(text.split())
-    return truncate(text, limit) if limit else text
-
-
-def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
-    """``text`` if it fits in ``limit`` characters, else cut at the last word boundary plus "…"."""
-    if len(text) <= limit:
-        return text
-    room = max(limit - len(ellipsis), 1)
-    head = text[: room + 1]
-    space = head.rfind(" ")
-    cut = head[:space] if space >= room // 2 else text[:room]
-    return cut.rstrip(_TRAILING) + ellipsis
+    return shorten(text, limit) if limit else text
 
 
 def safe_url(value: object) -> str | None:
@@ -163,34 +152,6 @@ def tracking_params(template: str, *, edition: str, section: str) -> dict[str, s
         key: value.replace("{edition}", edition).replace("{section}", section)
         for key, value in parse_qsl(template.strip(), keep_blank_values=True)
     }
-
-
-# fmt: off
-_ABBREVIATIONS = frozenset(
-    (
-        "mr", "mrs", "ms", "dr", "st", "jr", "sr", "vs", "no", "gen", "sen", "rep", "gov", "prof", "inc", "co",
-        "corp", "ltd", "etc", "approx", "est", "dept", "fig", "lt", "col", "capt", "sgt", "mt", "ft",
-        "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    )
-)
-# fmt: on
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+\S)")
-
-
-def first_sentence(text: str) -> str:
-    """The first sentence of ``text`` (a heuristic that knows common abbreviations and initials)."""
-    for match in _SENTENCE_END.finditer(text):
-        following = text[match.end() :].lstrip()[:1]
-        if following.islower():
-            continue
-        if text[match.start()] == ".":
-            before = text[: match.start()].rsplit(None, 1)
-            word = before[-1] if before else ""
-            bare = word.lower().lstrip("(\"'“‘")
-            if bare in _ABBREVIATIONS or len(bare) == 1 or re.fullmatch(r"(?:\w\.)+\w", bare):
-                continue
-        return text[: match.end()]
-    return text
 
 
 def format_date(value: Date) -> str:
@@ -377,7 +338,7 @@ def _story_view(story: Story, section: Section, tracking: dict[str, str]) -> Sto
         outlet=lead_source,
         label=label,
         image=image,
-        image_alt=truncate(headline, ALT_MAX) or "Story image",
+        image_alt=shorten(headline, ALT_MAX) or "Story image",
         also=tuple(listed),
         more_outlets=max(more, 0),
     )
@@ -403,12 +364,12 @@ def _section_views(edition: Edition, sections: frozenset[Section] | None, tracki
 
 
 def _subject(name: str, headline: str, fallback: str) -> str:
-    return truncate(f"{name}: {headline or fallback}", SUBJECT_MAX)
+    return shorten(f"{name}: {headline or fallback}", SUBJECT_MAX)
 
 
 def _preheader(story: StoryView | None, fallback: str) -> str:
     text = (story.summary or story.headline) if story else ""
-    return truncate(first_sentence(text) if text else fallback, PREHEADER_MAX)
+    return shorten(first_sentence(text) if text else fallback, PREHEADER_MAX)
 
 
 # --------------------------------------------------------------------------------------------------

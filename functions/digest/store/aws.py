@@ -28,10 +28,15 @@ def _ensure_local_credentials() -> None:
 
 
 @cache
-def client(service: str) -> Any:
-    """A shared client for ``service`` (clients are thread-safe)."""
+def client(service: str, *, read_timeout: int | None = None, retries: bool = True) -> Any:
+    """A shared client for ``service`` (clients are thread-safe); a long ``read_timeout`` for calls
+    that wait on work (a synchronous Lambda invoke), ``retries=False`` where the caller decides."""
     _ensure_local_credentials()
-    return boto3.session.Session().client(service, config=_CONFIG)
+    config = _CONFIG
+    if read_timeout is not None or not retries:
+        config = config.merge(Config(read_timeout=read_timeout or _CONFIG.read_timeout,
+                                     retries={"total_max_attempts": 5 if retries else 1}))  # fmt: skip
+    return boto3.session.Session().client(service, config=config)
 
 
 @cache

@@ -32,3 +32,14 @@ def send_messages(url: str, bodies: list[dict[str, Any]]) -> int:
         if reply.get("Failed"):
             raise RuntimeError(f"SQS refused {len(reply['Failed'])} messages: {reply['Failed'][0].get('Message')}")
     return len(bodies)
+
+
+def queue_depth(url: str) -> int:
+    """Messages waiting, in flight or delayed (SQS's approximate counts)."""
+    names = [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+    ]
+    attributes = client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+    return sum(int(attributes.get(name, 0)) for name in names)

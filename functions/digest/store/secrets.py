@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.utilities.parameters import get_secret
-
 from digest.settings import Settings
 
 CACHE_SECONDS = 300
@@ -16,7 +14,7 @@ def token_keys(settings: Settings) -> list[str]:
     """
     raw = settings.token_secret
     if settings.token_secret_arn:
-        raw = str(get_secret(settings.token_secret_arn, max_age=CACHE_SECONDS))
+        raw = _secret(settings.token_secret_arn)
     keys = [k.strip() for k in raw.splitlines() if k.strip()]
     if not keys:
         raise RuntimeError("the token secret is empty")
@@ -25,5 +23,13 @@ def token_keys(settings: Settings) -> list[str]:
 
 def admin_api_key(settings: Settings) -> str:
     if settings.admin_api_key_secret_arn:
-        return str(get_secret(settings.admin_api_key_secret_arn, max_age=CACHE_SECONDS))
+        return _secret(settings.admin_api_key_secret_arn)
     return settings.admin_api_key
+
+
+def _secret(arn: str) -> str:
+    # Powertools' parameters utility loads here: the send dispatch (which imports this module with
+    # the mail service) never reads a secret, and laptops use the plain settings.
+    from aws_lambda_powertools.utilities.parameters import get_secret
+
+    return str(get_secret(arn, max_age=CACHE_SECONDS))

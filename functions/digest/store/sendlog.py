@@ -52,6 +52,24 @@ class SendLog:
             raise
         return True
 
+    def skip(self, edition_id: str, subscriber_id: str, reason: str) -> bool:
+        """A queued (or failed) reader who must not be mailed after all: unsubscribed, suppressed or
+        erased since dispatch.  Never touches a claimed or sent row."""
+        try:
+            self.table.update_item(
+                Key={"edition_id": edition_id, "subscriber_id": subscriber_id},
+                UpdateExpression="SET #s = :skipped, skipped_at = :at, reason = :why",
+                ConditionExpression="attribute_not_exists(subscriber_id) OR #s IN (:queued, :failed)",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":skipped": "skipped", ":at": datetime.now(UTC).isoformat(),
+                                           ":why": reason[:200], ":queued": "queued", ":failed": "failed"},
+            )  # fmt: skip
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def settle(self, edition_id: str, subscriber_id: str, message_id: str) -> bool:
         """An in-doubt row whose message SES reports it accepted (a "Send" event) becomes sent."""
         try:
@@ -95,6 +113,12 @@ class SendLog:
 
     def rows(self, edition_id: str) -> list[dict[str, Any]]:
         return list(items(self.table.query, KeyConditionExpression=Key("edition_id").eq(edition_id)))
+
+    def logged(self, edition_id: str) -> set[str]:
+        """Every reader with a row for this edition (only the keys are read)."""
+        found = items(self.table.query, KeyConditionExpression=Key("edition_id").eq(edition_id),
+                      ProjectionExpression="subscriber_id")  # fmt: skip
+        return {str(row["subscriber_id"]) for row in found}
 
     def counts(self, edition_id: str) -> dict[str, int]:
         return dict(Counter(str(row["status"]) for row in self.rows(edition_id)))

@@ -40,3 +40,31 @@ def edition_window(
             week = week_of(now + timedelta(days=7), timezone)
     end = send_time(week, timezone=timezone, send_day=send_day, send_hour=send_hour)
     return week, end - timedelta(days=7), end
+
+
+def local_send_time(send_moment: datetime, *, newsroom_timezone: str, reader_timezone: str | None) -> datetime:
+    """When a reader in ``reader_timezone`` gets the edition sent at ``send_moment`` (newsroom time):
+    the same calendar day and hour on the reader's own clock.  No zone, or an unknown one: the
+    newsroom's moment."""
+    if not reader_timezone:
+        return send_moment
+    try:
+        zone = ZoneInfo(reader_timezone)
+    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError; malformed keys a ValueError
+        return send_moment
+    local = send_moment.astimezone(ZoneInfo(newsroom_timezone))
+    return datetime.combine(local.date(), local.time(), tzinfo=zone).astimezone(UTC)
+
+
+WAVE_REACH = timedelta(hours=27)  # UTC+14 to UTC-12 is 26 hours apart, plus a margin
+
+
+def wave_week(now: datetime, *, timezone: str, send_day: str, send_hour: int) -> str | None:
+    """The edition whose local-time waves are running at ``now``: the week whose send moment is
+    within a day and a bit of it (send moments are a week apart, so at most one is)."""
+    for days in (-2, 0, 2):
+        week = week_of(now + timedelta(days=days), timezone)
+        moment = send_time(week, timezone=timezone, send_day=send_day, send_hour=send_hour)
+        if abs(moment - now) <= WAVE_REACH:
+            return week
+    return None
