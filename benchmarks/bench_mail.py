@@ -296,19 +296,17 @@ def render(edition: Edition, branding: Branding, variant: Variant) -> RenderedEd
 def capture_mjml(edition: Edition, branding: Branding, variant: Variant) -> tuple[RenderedEdition, str]:
     """Render ``variant``, keeping the MJML source the renderer handed to MRML (the last one kept)."""
     sources: list[str] = []
-    real = edition_module.mjml
+    real = edition_module.mjml_to_html
 
-    class Spy:
-        @staticmethod
-        def mjml2html(source: str, **kwargs: Any) -> str:
-            sources.append(source)
-            return str(real.mjml2html(source, **kwargs))
+    def spy(source: str) -> str:
+        sources.append(source)
+        return real(source)
 
-    edition_module.mjml = Spy  # type: ignore[assignment]
+    edition_module.mjml_to_html = spy  # type: ignore[assignment]
     try:
         rendered = render(edition, branding, variant)
     finally:
-        edition_module.mjml = real
+        edition_module.mjml_to_html = real  # type: ignore[assignment]
     return rendered, sources[-1]
 
 

@@ -16,7 +16,7 @@ import struct
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -119,15 +119,15 @@ def render_with_source(render: Callable[[], RenderedEdition]) -> tuple[RenderedE
     (the size gate may render more than once: the source kept is the one whose HTML was returned).
     """
     calls: list[tuple[str, str]] = []
-    real = edition_module.mjml.mjml2html
+    real = edition_module.mjml_to_html
 
-    def recording(source: str, *args: Any, **kwargs: Any) -> str:
-        html: str = real(source, *args, **kwargs)
+    def recording(source: str) -> str:
+        html = real(source)
         calls.append((source, html))
         return html
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(edition_module, "mjml", SimpleNamespace(mjml2html=recording))
+        patch.setattr(edition_module, "mjml_to_html", recording)
         rendered = render()
     return rendered, next(source for source, html in calls if html == rendered.html)
 

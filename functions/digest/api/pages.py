@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from digest.models import SECTION_TITLES
 from digest.settings import get_settings
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 HTML = "text/html; charset=utf-8"
 # Pages carry tokens in their URLs: never leak them through Referer, caches or frames.
@@ -29,6 +31,8 @@ WEEKDAYS |= {"SAT": "Saturday", "SUN": "Sunday"}
 
 @cache
 def _environment(layouts: Path) -> Environment:
+    from jinja2 import Environment, FileSystemLoader, select_autoescape  # on the first page, not at cold start
+
     return Environment(
         loader=FileSystemLoader(layouts), autoescape=select_autoescape(["j2", "html"]), auto_reload=False
     )

@@ -43,13 +43,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-import mjml
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
 from digest.models import SECTION_TITLES, Edition, Kind, Section, Story
 from digest.text import first_sentence, shorten
 
 if TYPE_CHECKING:
+    from jinja2 import Environment
+
     from digest.settings import Settings
 
 # Placeholders left in the rendered output for per-reader substitution at send time (the mail
@@ -392,6 +391,9 @@ def _wrap(text: str, width: int = 72, indent: str = "", first: str | None = None
 
 @lru_cache(maxsize=8)
 def _cached_environment(layouts_dir: Path) -> Environment:
+    # Jinja2 (and MJML, in render_edition) load on first use: functions that never render start faster.
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
     env = Environment(
         loader=FileSystemLoader(str(layouts_dir)),
         autoescape=select_autoescape(
@@ -432,6 +434,15 @@ class RenderedEdition:
     @property
     def html_bytes(self) -> int:
         return len(self.html.encode("utf-8"))
+
+
+def mjml_to_html(source: str) -> str:
+    """MJML to HTML with MRML (mjml-python, loaded on first use: functions that never render start
+    faster).  fonts={}: MRML otherwise adds a Google Fonts <link rel="stylesheet"> and @import for
+    any font it knows (Roboto, Open Sans...) named in a font stack; no remote fonts, no external CSS."""
+    import mjml
+
+    return str(mjml.mjml2html(source, fonts={}))
 
 
 def render_edition(
@@ -501,9 +512,7 @@ def render_edition(
         return {**base, "sections": shown, "story_count": sum(len(v.stories) for v in shown)}
 
     def html_for(keep_more: int | None) -> str:
-        # fonts={}: MRML otherwise adds a Google Fonts <link rel="stylesheet"> and @import for any
-        # font it knows (Roboto, Open Sans...) named in a font stack; no remote fonts, no external CSS.
-        return mjml.mjml2html(env.get_template(EMAIL_TEMPLATE).render(context(keep_more)), fonts={})
+        return mjml_to_html(env.get_template(EMAIL_TEMPLATE).render(context(keep_more)))
 
     def fits(html: str) -> bool:
         return len(html.encode("utf-8")) <= max_html_bytes
