@@ -106,6 +106,8 @@ class TestSesEvents:
             {"id": "3", "detail": {}},
             {"id": "4", "detail": {"eventType": "Bounce", "mail": "nope"}},
             {"id": "5", "detail": {"eventType": "B" * 5000, "mail": {"messageId": "m"}}},
+            {"id": "6", "detail": {"eventType": "Bounce", "mail": {"messageId": "m", "tags": "x"}}},
+            {"id": "7", "detail": {"eventType": "Bounce", "mail": {"messageId": "m", "tags": {"edition_id": [5]}}}},
         ],
     )
     def test_malformed_events_are_skipped(self, stack: LocalAws, payload: dict[str, Any]) -> None:

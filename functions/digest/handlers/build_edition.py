@@ -19,6 +19,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = get_settings()
     edition = build_edition(settings, request.week)
     logger.append_keys(edition_id=edition.id)
+    logger.set_correlation_id(edition.id)
     email, _ = publish(settings, edition)
     metrics.add_metric(name="StoriesBuilt", unit="Count", value=len(edition.stories()))
     if email.dropped:  # the size gate (Gmail clips at ~102 KB) left these briefs out

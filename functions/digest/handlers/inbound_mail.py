@@ -26,6 +26,7 @@ def _one(raw: object) -> str:
         logger.warning("skipped a record that is not an SES receipt",
                        extra={"errors": error.errors(include_url=False)[:5]})  # fmt: skip
         return "skipped: malformed"
+    logger.set_correlation_id(record.ses.mail.messageId)
     try:
         request = unsubscribe_request(record)
         reader = unsubscribe_by_mail(get_settings(), request)

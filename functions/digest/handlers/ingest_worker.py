@@ -20,6 +20,7 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 def ingest_record(record: SQSRecord) -> dict[str, Any]:
     message = IngestMessage.model_validate_json(record.body)
     logger.append_keys(source_id=message.source_id)
+    logger.set_correlation_id(message.source_id)
     report = ingest_source(message.source_id, get_settings())
     metrics.add_metric(name="ArticlesIngested", unit="Count", value=report.new)
     if report.errors:

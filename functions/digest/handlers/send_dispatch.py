@@ -50,6 +50,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             logger.warning(unapproved)
             note = unapproved
     logger.append_keys(edition_id=edition_id)
+    logger.set_correlation_id(edition_id)
     metrics.add_metric(name="ReadersQueued", unit="Count", value=queued)
     logger.info("dispatched", extra={"queued": queued, "waiting": waiting, "waves": request.waves})
     return {"edition_id": edition_id, "queued": queued, "waiting": waiting, "note": note}

@@ -20,6 +20,7 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 def send_record(record: SQSRecord) -> dict[str, int]:
     message = SendMessage.model_validate_json(record.body)
     logger.append_keys(edition_id=message.edition_id)
+    logger.set_correlation_id(message.edition_id)
     report = send_batch(get_settings(), message.edition_id, message.subscriber_ids)
     metrics.add_metric(name="MessagesSent", unit="Count", value=report.sent)
     metrics.add_metric(name="MessagesFailed", unit="Count", value=report.failed)

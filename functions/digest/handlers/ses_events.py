@@ -36,6 +36,16 @@ def recorder() -> Callable[..., str]:
     return record_event
 
 
+def _correlation_id(event: dict[str, Any]) -> str:
+    """The edition the event is about (its SES message tag), else the event's own id."""
+    mail = event["detail"].get("mail")
+    tags = mail.get("tags") if isinstance(mail, dict) else None
+    edition = tags.get("edition_id") if isinstance(tags, dict) else None
+    if isinstance(edition, list) and edition and isinstance(edition[0], str):
+        return edition[0][:40]
+    return str(event["id"])[:80]
+
+
 @logger.inject_lambda_context
 @metrics.log_metrics
 @tracer.capture_lambda_handler
@@ -44,6 +54,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
     if not isinstance(event, dict) or not isinstance(event.get("detail"), dict) or not event.get("id"):
         logger.warning("skipped an event that is not an SES event", extra={"event_type": type(event).__name__})
         return {"result": "skipped: not an SES event"}
+    logger.set_correlation_id(_correlation_id(event))
     try:
         action = recorder()(event=event)
     except ValidationError as error:
