@@ -43,5 +43,19 @@ def test_workers_together_keep_to_the_rate(stack: LocalAws) -> None:
     assert clock.slept >= 3.5  # the workers waited for the next second four times (from 0.25 s in)
 
 
+def test_a_slot_whose_second_ends_during_the_round_trip_is_not_used(stack: LocalAws) -> None:
+    """The slot is taken for the second read before the DynamoDB call; if that second is over when
+    the call returns, the message would land in the next second uncounted: take one there instead."""
+    clock = Clock()
+    clock.now = 2_000_000.999
+    reads = iter([2_000_000.999, 2_000_001.001, 2_000_001.002, 2_000_001.003])
+
+    def late_clock() -> float:
+        return next(reads, 2_000_001.5)
+
+    pacer = Pacer(get_settings().idempotency_table, 5, name="late", clock=late_clock, sleep=clock.sleep)
+    assert pacer.acquire() == 2_000_001  # not 2_000_000, whose slot went unused
+
+
 def test_rate_comes_from_the_account(stack: LocalAws) -> None:
     assert account_rate() > 0

@@ -48,7 +48,9 @@ class Pacer:
             now = self.clock()
             second = int(now)
             if self._take(second):
-                return second
+                if int(self.clock()) == second:
+                    return second
+                continue  # the second ended during the round trip: a message sent now would count in none
             self.sleep(second + 1 - now)  # this second is full: try at the start of the next
 
     def _take(self, second: int) -> bool:
