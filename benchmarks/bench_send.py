@@ -62,14 +62,14 @@ os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "friday-digest")
 from bench_mail import ACCENTED, EMOJI, FIRST, LAST, SCRIPTS, TRICKY, VARIANTS  # noqa: E402
 from digest.api.subscriptions import Requester, unsubscribe  # noqa: E402
 from digest.handlers import send_worker  # noqa: E402
-from digest.local.demo import demo_week  # noqa: E402
+from digest.local.demo import register_sources, sample_week  # noqa: E402
 from digest.local.motoserver import LocalAws, received_messages, reset  # noqa: E402
 from digest.local.pump import drain  # noqa: E402
 from digest.local.run import ingest_all, send_all  # noqa: E402
-from digest.local.site import SampleSite, SiteServer, window_for_demo  # noqa: E402
+from digest.local.site import SiteServer  # noqa: E402
 from digest.local.stack import create_stack  # noqa: E402
 from digest.mail import service  # noqa: E402
-from digest.models import Edition, EditionStatus, Source, Subscriber, SubscriberStatus  # noqa: E402
+from digest.models import Edition, EditionStatus, Subscriber, SubscriberStatus  # noqa: E402
 from digest.readers import parse_import, subscriber_id  # noqa: E402
 from digest.render.publish import publish  # noqa: E402
 from digest.settings import REPO_ROOT, Settings, get_settings  # noqa: E402
@@ -79,9 +79,7 @@ from digest.store.pacing import Pacer  # noqa: E402
 from digest.store.queues import queue_url  # noqa: E402
 from digest.store.secrets import token_keys  # noqa: E402
 from digest.store.sendlog import SendLog  # noqa: E402
-from digest.store.sources import SourceStore  # noqa: E402
 from digest.stories.service import build_edition, set_status  # noqa: E402
-from digest.stories.window import edition_window  # noqa: E402
 from digest.tokens import Purpose, TokenError, make_token, read_token  # noqa: E402
 
 SAMPLE_SUBSCRIBERS = REPO_ROOT / "sample" / "subscribers.csv"
@@ -269,16 +267,9 @@ def demo_edition(settings: Settings) -> tuple[Edition, float]:
     """The demo's edition: the sample site ingested over HTTP, built, rendered and approved."""
     start = time.perf_counter()
     now = datetime.now(UTC)
-    week = demo_week(now, settings.newsroom_timezone, settings.send_day, settings.send_hour)
-    _, begin, end = edition_window(
-        week, timezone=settings.newsroom_timezone, send_day=settings.send_day, send_hour=settings.send_hour, now=now
-    )
-    site = SampleSite(*window_for_demo(begin, end, now))
+    week, site = sample_week(settings, now)
     with SiteServer(site) as server:
-        sources = SourceStore(settings.sources_table)
-        for slug, url in server.feed_urls().items():
-            outlet = site.outlets[slug]
-            sources.put(Source(id=slug, name=outlet["name"], feed_url=url, authority=outlet["authority"]))
+        register_sources(settings, site, server)
         ingest_all(settings)
     edition = build_edition(settings, week, now=now)
     publish(settings, edition)

@@ -468,8 +468,8 @@ def cmd_edition_send(args: argparse.Namespace) -> int:
             raise UserError("no SendDispatchFunctionName: point DIGEST_STACK_OUTPUTS at the stack's outputs "
                            "(docs/deploy.md, 'First edition checklist')")  # fmt: skip
         try:
-            answer = invoke(settings.send_dispatch_function,
-                            {"edition_id": args.id, "resume": resume, "failed_only": failed_only})  # fmt: skip
+            request = {"edition_id": args.id, "manual": True, "resume": resume, "failed_only": failed_only}
+            answer = invoke(settings.send_dispatch_function, request)
         except FunctionFailed as error:
             raise UserError(str(error)) from None
         queued, waiting = int(answer.get("queued", 0)), int(answer.get("waiting", 0))

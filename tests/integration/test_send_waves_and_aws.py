@@ -206,3 +206,24 @@ def test_readers_who_leave_after_dispatch_are_skipped_and_the_send_still_finishe
     assert not {readers[0].email, readers[1].email, readers[2].email} & set(counts)
     assert all(counts[r.email] == 1 for r in readers[3:])
     assert send_all(settings, week, resume=True)["queued"] == 0  # --resume does not bring them back
+
+
+def test_a_draft_sent_from_the_cli_against_aws_is_refused_as_locally(
+    stack: LocalAws, aws_like_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = get_settings()
+    monkeypatch.setattr(settings, "unapproved_at_send", "approve")  # the deployed functions' policy
+    draft = build_edition(settings, "2026-W43")
+    draft.status = EditionStatus.draft
+    EditionStore(settings.editions_table, settings.archive_bucket).save(draft)
+    with LocalLambda() as lambda_api:
+        env = {
+            **aws_like_env,
+            "AWS_ENDPOINT_URL_LAMBDA": lambda_api.url,
+            "SEND_DISPATCH_FUNCTION": "SendDispatchFunction",
+        }
+        result = subprocess.run([sys.executable, "-m", "digest.cli", "edition", "send", "2026-W43", "--no-follow"],
+                                env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode != 0 and "approve it before sending" in result.stderr
+    stored = EditionStore(settings.editions_table, settings.archive_bucket).get("2026-W43")
+    assert stored is not None and stored.status is EditionStatus.draft  # never auto-approved by a manual send

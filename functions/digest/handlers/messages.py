@@ -31,5 +31,6 @@ class DispatchEvent(_Message):
     edition_id: str | None = Field(default=None, pattern=r"^[0-9]{4}-W[0-9]{2}$")
     waves: bool = False
     approval_check: bool = False
+    manual: bool = False  # from `digest edition send`: as the CLI does locally, no unapproved-at-send policy
     resume: bool = False
     failed_only: bool = False

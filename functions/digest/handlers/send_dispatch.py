@@ -35,12 +35,12 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if request.waves:
         edition_id, result = wave_dispatch(settings)
         queued, waiting = result
-    elif request.edition_id and (request.resume or request.failed_only):
-        edition_id = request.edition_id
+    elif request.edition_id and (request.manual or request.resume or request.failed_only):
+        edition_id = request.edition_id  # an editor's explicit send: a draft is refused, never auto-approved
         queued, waiting = (
             (resend_failed(settings, edition_id), 0)
             if request.failed_only
-            else dispatch(settings, edition_id, resume=True)
+            else dispatch(settings, edition_id, resume=request.resume)
         )
     else:
         edition_id = request.edition_id or week_of(datetime.now(UTC), settings.newsroom_timezone)

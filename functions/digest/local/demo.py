@@ -29,7 +29,7 @@ from digest.local.stack import create_stack
 from digest.models import EditionStatus, Source
 from digest.readers import parse_import, subscriber_id
 from digest.render.publish import publish
-from digest.settings import REPO_ROOT, get_settings
+from digest.settings import REPO_ROOT, Settings, get_settings
 from digest.store.editions import EditionStore
 from digest.store.sources import SourceStore
 from digest.store.subscribers import SubscriberStore
@@ -65,6 +65,27 @@ def demo_week(now: datetime, timezone: str, send_day: str, send_hour: int) -> st
     return week if now - start >= MIN_ELAPSED else week_of(start - timedelta(days=1), timezone)
 
 
+def sample_week(settings: Settings, now: datetime) -> tuple[str, SampleSite]:
+    """The demo's week, and the sample news site with its articles dated inside that week's window."""
+    week = demo_week(now, settings.newsroom_timezone, settings.send_day, settings.send_hour)
+    _, start, end = edition_window(
+        week, timezone=settings.newsroom_timezone, send_day=settings.send_day, send_hour=settings.send_hour, now=now
+    )
+    return week, SampleSite(*window_for_demo(start, end, now))
+
+
+def register_sources(settings: Settings, site: SampleSite, server: SiteServer) -> list[Source]:
+    """Every outlet of the running sample site, as a source."""
+    store = SourceStore(settings.sources_table)
+    registered = []
+    for slug, url in server.feed_urls().items():
+        outlet = site.outlets[slug]
+        source = Source(id=slug, name=outlet["name"], feed_url=url, authority=outlet["authority"])
+        store.put(source)
+        registered.append(source)
+    return registered
+
+
 def run_demo(out: Path) -> dict[str, Any]:
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -82,19 +103,12 @@ def run_demo(out: Path) -> dict[str, Any]:
             for line in create_stack(settings):
                 say(line)
         now = datetime.now(UTC)
-        week = demo_week(now, settings.newsroom_timezone, settings.send_day, settings.send_hour)
-        _, start, end = edition_window(
-            week, timezone=settings.newsroom_timezone, send_day=settings.send_day, send_hour=settings.send_hour, now=now
-        )
-        site = SampleSite(*window_for_demo(start, end, now))
+        week, site = sample_week(settings, now)
         # the sample site stays up to the end: the screenshots load its images
         with SiteServer(site) as server:
             with Stage(timings, f"Registering {len(site.outlets)} sources of the sample news site"):
-                sources = SourceStore(settings.sources_table)
-                for slug, url in server.feed_urls().items():
-                    outlet = site.outlets[slug]
-                    sources.put(Source(id=slug, name=outlet["name"], feed_url=url, authority=outlet["authority"]))
-                    say(f"{outlet['name']:<28} {outlet['format']:<5} {url}")
+                for source in register_sources(settings, site, server):
+                    say(f"{source.name:<28} {site.outlets[source.id]['format']:<5} {source.feed_url}")
             with Stage(timings, "Ingesting over HTTP (fan-out, then the ingest workers)"):
                 queued, pumped = ingest_all(settings)
                 say(f"{queued} sources queued, {pumped.processed} polled, {pumped.failed} failed")

@@ -46,4 +46,3 @@ def send_all(
     drain(queue_url(settings.send_queue_url, "send"), send_worker.handler, function_name="SendWorkerFunction",
           on_batch=on_batch)  # fmt: skip
     return {"queued": queued, **settle_edition(settings, edition_id, waiting=waiting)}
-

@@ -192,12 +192,15 @@ def settle_edition(settings: Settings, edition_id: str, *, waiting: int) -> dict
     """The send log's counts and in-doubt readers; a send with nobody left to mail becomes "sent"."""
     from digest.stories.service import set_status
 
-    log = SendLog(settings.send_log_table)
-    counts = log.counts(edition_id)
+    counts, in_doubt = SendLog(settings.send_log_table).tally(edition_id)
     edition = EditionStore(settings.editions_table, settings.archive_bucket).get(edition_id)
     finished = not waiting and not counts.get("claimed") and not counts.get("failed") and not counts.get("queued")
     if edition and edition.status is EditionStatus.sending and finished:
         set_status(settings, edition_id, EditionStatus.sent, who="send")
+    return _outcome(counts, in_doubt, waiting)
+
+
+def _outcome(counts: dict[str, int], in_doubt: list[str], waiting: int) -> dict[str, Any]:
     # "pending": rows still queued (no worker has taken them: a queue not yet drained, or a crash)
     return {
         "sent": counts.get("sent", 0),
@@ -205,7 +208,7 @@ def settle_edition(settings: Settings, edition_id: str, *, waiting: int) -> dict
         "skipped": counts.get("skipped", 0),
         "pending": counts.get("queued", 0),
         "waiting": waiting,
-        "in_doubt": log.with_status(edition_id, "claimed"),
+        "in_doubt": in_doubt,
     }
 
 
@@ -237,9 +240,8 @@ def follow_send(
         if empty_polls >= 2:
             return settle_edition(settings, edition_id, waiting=waiting)
         if time.monotonic() >= deadline:
-            counts = SendLog(settings.send_log_table).counts(edition_id)
-            return {"sent": counts.get("sent", 0), "failed": counts.get("failed", 0), "waiting": waiting,
-                    "following": f"stopped watching after {timeout_seconds:.0f} s; the send goes on"}  # fmt: skip
+            watched = f"stopped watching after {timeout_seconds:.0f} s; the send goes on"
+            return {**_outcome(*SendLog(settings.send_log_table).tally(edition_id), waiting), "following": watched}
         time.sleep(poll_seconds)
 
 

@@ -347,19 +347,18 @@ def _section_views(edition: Edition, sections: frozenset[Section] | None, tracki
     """The sections shown; ``tracking`` (a ``link_tracking`` template, empty for none) tags story links."""
     chosen = [s for s in edition.sections if s.stories and (sections is None or s.key in sections)]
     chosen.sort(key=lambda s: SECTION_ORDER.index(Section(s.key)))
-    return [
-        SectionView(
-            key=Section(s.key).value,
-            title=clean_text(s.title, 80) or SECTION_TITLES[Section(s.key)],
-            stories=tuple(
-                _story_view(
-                    story, Section(s.key), tracking_params(tracking, edition=edition.id, section=Section(s.key).value)
-                )
-                for story in s.stories
-            ),
+    views = []
+    for shown in chosen:
+        section = Section(shown.key)
+        params = tracking_params(tracking, edition=edition.id, section=section.value)  # once per section
+        views.append(
+            SectionView(
+                key=section.value,
+                title=clean_text(shown.title, 80) or SECTION_TITLES[section],
+                stories=tuple(_story_view(story, section, params) for story in shown.stories),
+            )
         )
-        for s in chosen
-    ]
+    return views
 
 
 def _subject(name: str, headline: str, fallback: str) -> str:

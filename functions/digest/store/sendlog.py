@@ -38,13 +38,21 @@ class SendLog:
     def _conditional_put(
         self, edition_id: str, subscriber_id: str, status: str, condition: str, values: dict[str, str]
     ) -> bool:
+        return self._update_if(
+            edition_id,
+            subscriber_id,
+            UpdateExpression=f"SET #s = :status, {status}_at = :at",
+            ConditionExpression=condition,
+            ExpressionAttributeValues={":status": status, ":at": datetime.now(UTC).isoformat(), **values},
+        )
+
+    def _update_if(self, edition_id: str, subscriber_id: str, **update: Any) -> bool:
+        """One conditional update of a reader's row; False if its condition did not hold."""
         try:
             self.table.update_item(
                 Key={"edition_id": edition_id, "subscriber_id": subscriber_id},
-                UpdateExpression=f"SET #s = :status, {status}_at = :at",
-                ConditionExpression=condition,
                 ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":status": status, ":at": datetime.now(UTC).isoformat(), **values},
+                **update,
             )
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
@@ -55,41 +63,24 @@ class SendLog:
     def skip(self, edition_id: str, subscriber_id: str, reason: str) -> bool:
         """A queued (or failed) reader who must not be mailed after all: unsubscribed, suppressed or
         erased since dispatch.  Never touches a claimed or sent row."""
-        try:
-            self.table.update_item(
-                Key={"edition_id": edition_id, "subscriber_id": subscriber_id},
-                UpdateExpression="SET #s = :skipped, skipped_at = :at, reason = :why",
-                ConditionExpression="attribute_not_exists(subscriber_id) OR #s IN (:queued, :failed)",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":skipped": "skipped", ":at": datetime.now(UTC).isoformat(),
-                                           ":why": reason[:200], ":queued": "queued", ":failed": "failed"},
-            )  # fmt: skip
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return self._update_if(
+            edition_id,
+            subscriber_id,
+            UpdateExpression="SET #s = :skipped, skipped_at = :at, reason = :why",
+            ConditionExpression="attribute_not_exists(subscriber_id) OR #s IN (:queued, :failed)",
+            ExpressionAttributeValues={":skipped": "skipped", ":at": datetime.now(UTC).isoformat(),
+                                       ":why": reason[:200], ":queued": "queued", ":failed": "failed"},
+        )  # fmt: skip
 
     def settle(self, edition_id: str, subscriber_id: str, message_id: str) -> bool:
         """An in-doubt row whose message SES reports it accepted (a "Send" event) becomes sent."""
-        try:
-            self.table.update_item(
-                Key={"edition_id": edition_id, "subscriber_id": subscriber_id},
-                UpdateExpression="SET #s = :sent, message_id = :m, settled_by = :how",
-                ConditionExpression="#s = :claimed",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={
-                    ":sent": "sent",
-                    ":claimed": "claimed",
-                    ":m": message_id,
-                    ":how": "ses-event",
-                },
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return self._update_if(
+            edition_id,
+            subscriber_id,
+            UpdateExpression="SET #s = :sent, message_id = :m, settled_by = :how",
+            ConditionExpression="#s = :claimed",
+            ExpressionAttributeValues={":sent": "sent", ":claimed": "claimed", ":m": message_id, ":how": "ses-event"},
+        )
 
     def with_status(self, edition_id: str, status: str) -> list[str]:
         return [str(r["subscriber_id"]) for r in self.rows(edition_id) if r.get("status") == status]
@@ -119,6 +110,12 @@ class SendLog:
         found = items(self.table.query, KeyConditionExpression=Key("edition_id").eq(edition_id),
                       ProjectionExpression="subscriber_id")  # fmt: skip
         return {str(row["subscriber_id"]) for row in found}
+
+    def tally(self, edition_id: str) -> tuple[dict[str, int], list[str]]:
+        """Rows per status and the readers in doubt (claimed), from one read of the edition's rows."""
+        rows = self.rows(edition_id)
+        claimed = [str(row["subscriber_id"]) for row in rows if row.get("status") == "claimed"]
+        return dict(Counter(str(row["status"]) for row in rows)), claimed
 
     def counts(self, edition_id: str) -> dict[str, int]:
         return dict(Counter(str(row["status"]) for row in self.rows(edition_id)))
