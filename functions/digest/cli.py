@@ -17,10 +17,13 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
+
+if TYPE_CHECKING:
+    from digest.settings import Settings
 
 EXIT_USER_ERROR = 1
 
@@ -452,8 +455,26 @@ def _cluster_item(line: str, number: int) -> Any:
 
 def cmd_edition_send(args: argparse.Namespace) -> int:
     """Locally: dispatch and the send workers in this process until the queue is empty.  On AWS: run
-    the deployed dispatch function, then follow the deployed send workers until the queue is empty."""
+    the deployed dispatch function, then follow the deployed send workers until the queue is empty.
+    One sender of an edition at a time: a second one waits for the first (or stops, if asked)."""
+    from digest.mail.service import SendError, exclusive_send
+
     settings = _settings()
+    say = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+    try:
+        with exclusive_send(settings, args.id, wait=args.if_running == "wait", say=say):
+            result = _send(settings, args)
+    except SendError as error:
+        raise UserError(str(error)) from None
+    print(json.dumps({"edition": args.id, **result}))
+    if result.get("in_doubt"):
+        print(f"{len(result['in_doubt'])} readers are in doubt (SES may or may not have accepted their message); "
+              f"they are not mailed again: decide with 'digest edition settle {args.id}' "
+              "(README, 'Sending exactly once')", file=sys.stderr)  # fmt: skip
+    return 0
+
+
+def _send(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
     failed_only = args.action == "resend-failed"
     resume = getattr(args, "resume", False)
     if settings.local:
@@ -480,10 +501,33 @@ def cmd_edition_send(args: argparse.Namespace) -> int:
             followed = follow_send(settings, args.id, waiting=waiting, poll_seconds=args.poll,
                                    timeout_seconds=args.follow_timeout, progress=progress)  # fmt: skip
             result = {"queued": queued, **followed}
-    print(json.dumps({"edition": args.id, **result}))
-    if result.get("in_doubt"):
-        print(f"{len(result['in_doubt'])} readers are in doubt (a worker stopped after claiming them); "
-              "they are not mailed again: see README, 'Sending exactly once'", file=sys.stderr)  # fmt: skip
+    return result
+
+
+def cmd_edition_settle(args: argparse.Namespace) -> int:
+    """Decide about readers in doubt (no SES event settled them): lists them with no decision given."""
+    from digest.mail.service import SendError, edition_report, settle_by_hand
+    from digest.store.editions import EditionStore
+
+    settings = _settings()
+    _edition(args.id)
+    decided = args.sent or args.unsent or args.all
+    if not decided:
+        report = edition_report(settings, args.id)
+        print(json.dumps({"edition": args.id, "status": report["status"], "in_doubt": report["in_doubt"]}))
+        return 0
+    if args.all and (args.sent or args.unsent):
+        raise UserError("give addresses with --sent/--unsent, or --all, not both")
+    try:
+        result = settle_by_hand(settings, args.id, sent=args.sent or (), unsent=args.unsent or (), all_as=args.all,
+                                who=args.who)  # fmt: skip
+    except SendError as error:
+        raise UserError(str(error)) from None
+    edition = EditionStore(settings.editions_table, settings.archive_bucket).get(args.id)
+    print(json.dumps({"edition": args.id, "status": edition.status.value if edition else None, **result}))
+    if result["settled"]["unsent"]:
+        print(f"readers settled as unsent are marked failed: 'digest edition resend-failed {args.id}' mails them",
+              file=sys.stderr)  # fmt: skip
     return 0
 
 
@@ -501,13 +545,11 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_edition_stats(args: argparse.Namespace) -> int:
-    from digest.store.editions import EditionStore
-    from digest.store.sendlog import SendLog
+    """Every counter of the edition, zeros included; readers in doubt by address."""
+    from digest.mail.service import edition_report
 
-    settings = _settings()
     _edition(args.id)
-    stats = EditionStore(settings.editions_table, settings.archive_bucket).stats(args.id)
-    print(json.dumps({"edition": args.id, "log": SendLog(settings.send_log_table).counts(args.id), **stats}))
+    print(json.dumps(edition_report(_settings(), args.id)))
     return 0
 
 
@@ -705,7 +747,18 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument("--follow-timeout", type=_positive_float, default=3600.0, metavar="SECONDS",
                              help="on AWS: stop watching (not sending) after this long (default 3600)")  # fmt: skip
         command.add_argument("--quiet", action="store_true", help="no progress lines on standard error")
-    add(edition, "stats", cmd_edition_stats, "send and feedback counts").add_argument("id")
+        command.add_argument("--if-running", choices=["wait", "stop"], default="wait",
+                             help="when another send of this edition is running: wait for it, then finish and "
+                                  "report (default), or stop at once with an error")  # fmt: skip
+    settle = add(edition, "settle", cmd_edition_settle,
+                 "readers in doubt: list them, or settle them as sent or unsent by address")  # fmt: skip
+    settle.add_argument("id")
+    settle.add_argument("--sent", nargs="+", metavar="ADDRESS", help="these readers got the edition: never again")
+    settle.add_argument("--unsent", nargs="+", metavar="ADDRESS",
+                        help="these readers did not: marked failed, for resend-failed")  # fmt: skip
+    settle.add_argument("--all", choices=["sent", "unsent"], help="settle every reader in doubt the same way")
+    settle.add_argument("--who", default=os.environ.get("USER", "operator"), help="recorded with the decision")
+    add(edition, "stats", cmd_edition_stats, "every send and feedback counter, and readers in doubt").add_argument("id")
 
     subs = commands.add_parser("subscribers", help="readers").add_subparsers(dest="action", required=True)
     add(

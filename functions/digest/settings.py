@@ -84,6 +84,9 @@ class Settings(BaseSettings):
 
     # Sending: messages per second for the whole fleet; 0 = the SES account's MaxSendRate.
     send_rate: float = Field(default=0, ge=0)
+    # How long a SendEmail may take before its outcome counts as unknown (the reader is then in
+    # doubt, never mailed again automatically).
+    ses_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     # Each reader at the send day and hour on their own clock (their time zone from the sign-up),
     # in waves: the dispatch runs every half hour around the send day.  Off: everyone at once.
     reader_local_time: bool = False

@@ -605,7 +605,16 @@ class TestEditions:
         assert admin("POST", f"/admin/editions/{edition.id}/test-send", {"addresses": []})["statusCode"] == 422
 
         stats = body_of(admin("GET", f"/admin/editions/{edition.id}/stats"))
-        assert stats == {"edition": edition.id, "log": {}, "counters": {}}
+        assert stats == {
+            "edition": edition.id,
+            "status": "draft",
+            "readers": {"sent": 0, "failed": 0, "skipped": 0, "pending": 0, "in_doubt": 0},
+            "feedback": {"accepted": 0, "delivered": 0, "bounced": 0, "complained": 0, "rejected": 0, "opened": 0,
+                         "clicked": 0, "delayed": 0, "unsubscribed": 0, "rendering_failed": 0},
+            "rates": {"delivered_rate": 0.0, "bounced_rate": 0.0, "complained_rate": 0.0, "opened_rate": 0.0,
+                      "clicked_rate": 0.0, "unsubscribed_rate": 0.0},
+            "in_doubt": [],
+        }  # fmt: skip
         link = body_of(admin("GET", f"/admin/editions/{edition.id}/review-link"))["url"]
         assert "/review/" in link
 

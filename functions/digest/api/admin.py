@@ -25,7 +25,6 @@ from digest.render.publish import render
 from digest.settings import Settings
 from digest.store.editions import EditionStore
 from digest.store.mailer import send_raw
-from digest.store.sendlog import SendLog
 from digest.store.subscribers import SubscriberStore
 
 # An import never overrides these: a reader who left (or was erased) comes back only by signing up.
@@ -176,12 +175,11 @@ def list_editions(settings: Settings) -> list[Edition]:
 
 
 def edition_stats(settings: Settings, edition_id: str) -> dict[str, Any]:
+    """Every counter, zeros included, and the readers in doubt by address."""
+    from digest.mail.service import edition_report
+
     get_edition(settings, edition_id)
-    return {
-        "edition": edition_id,
-        "log": SendLog(settings.send_log_table).counts(edition_id),
-        "counters": _editions(settings).stats(edition_id),
-    }
+    return edition_report(settings, edition_id)
 
 
 def preview(settings: Settings, edition: Edition) -> RenderedEdition:

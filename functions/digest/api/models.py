@@ -202,7 +202,21 @@ class TestSendReport(BaseModel):
     sent: list[dict[str, str]]
 
 
+class ReaderInDoubt(BaseModel):
+    address: str | None = Field(description="None once the reader was erased.")
+    subscriber_id: str
+    since: str
+    reason: str
+
+
 class EditionStats(BaseModel):
     edition: str
-    log: dict[str, int] = Field(description="Send-log rows by status.")
-    counters: dict[str, int] = Field(description="Sent, delivered, bounced, … as SES reported them.")
+    status: str
+    readers: dict[str, int] = Field(
+        description="From the send log: sent, failed, skipped, pending (queued), in_doubt; zeros included."
+    )
+    feedback: dict[str, int] = Field(description="SES events: accepted, delivered, bounced, …; zeros included.")
+    rates: dict[str, float] = Field(description="Feedback counts per reader sent.")
+    in_doubt: list[ReaderInDoubt] = Field(
+        description="Readers SES may or may not have mailed: settle them (`digest edition settle`)."
+    )

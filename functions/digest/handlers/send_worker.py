@@ -1,5 +1,6 @@
 """Send workers: mail each batch of readers exactly once, reporting partial batch failures."""
 
+import time
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -8,7 +9,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from digest.handlers.messages import SendMessage
-from digest.mail.service import send_batch
+from digest.mail.service import BatchReport, TransientSendError, send_batch
 from digest.observability import logger, metrics, tracer
 from digest.settings import get_settings
 
@@ -17,14 +18,28 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 
 @tracer.capture_method
-def send_record(record: SQSRecord) -> dict[str, int]:
+def send_record(record: SQSRecord, lambda_context: LambdaContext) -> dict[str, int]:
     message = SendMessage.model_validate_json(record.body)
     logger.append_keys(edition_id=message.edition_id)
     logger.set_correlation_id(message.edition_id)
-    report = send_batch(get_settings(), message.edition_id, message.subscriber_ids)
+    settings = get_settings()
+    # stop starting sends while one more SES call and its bookkeeping still fit in the time left
+    deadline = time.time() + lambda_context.get_remaining_time_in_millis() / 1000 - settings.ses_timeout_seconds - 5
+    try:
+        report = send_batch(settings, message.edition_id, message.subscriber_ids, deadline=deadline)
+    except TransientSendError as error:
+        _record(error.report)
+        raise
+    _record(report)
+    return {"sent": report.sent, "skipped": report.skipped, "failed": report.failed}
+
+
+def _record(report: BatchReport) -> None:
     metrics.add_metric(name="MessagesSent", unit="Count", value=report.sent)
     metrics.add_metric(name="MessagesFailed", unit="Count", value=report.failed)
-    return {"sent": report.sent, "skipped": report.skipped, "failed": report.failed}
+    metrics.add_metric(name="MessagesInDoubt", unit="Count", value=len(report.in_doubt))
+    for doubt in report.in_doubt:  # an operator settles these: `digest edition settle`
+        logger.warning("reader in doubt: SES may or may not have accepted the message", extra=doubt)
 
 
 @logger.inject_lambda_context

@@ -25,7 +25,7 @@ class LocalContext:
         return max(0, int((self.timeout_seconds - (time.monotonic() - self.started)) * 1000))
 
 
-def invoke(handler: Callable[[Any, Any], Any], event: Any, function_name: str) -> Any:
+def invoke(handler: Callable[[Any, Any], Any], event: Any, function_name: str, timeout_seconds: int = 900) -> Any:
     """Run ``handler`` on ``event`` as Lambda would, in this process.
 
     Powertools keeps metrics it was told not to publish (POWERTOOLS_METRICS_DISABLED, as local runs
@@ -35,6 +35,6 @@ def invoke(handler: Callable[[Any, Any], Any], event: Any, function_name: str) -
     from digest.observability import metrics
 
     try:
-        return handler(event, LocalContext(function_name))
+        return handler(event, LocalContext(function_name, timeout_seconds=timeout_seconds))
     finally:
         metrics.clear_metrics()

@@ -2,7 +2,10 @@
 
 Messages are received in batches, handed to the real handler as an SQS event, deleted when the
 handler succeeds and left to come back (and reach the dead-letter queue after maxReceiveCount)
-when it reports them in ``batchItemFailures``.
+when it reports them in ``batchItemFailures``.  As under Lambda, a batch stays invisible for the
+queue's own visibility timeout (the template sets it well above the function's timeout) and the
+handler's context counts down from the function's Timeout in the template, so a slow batch is
+never received twice while it runs.
 """
 
 from __future__ import annotations
@@ -53,6 +56,9 @@ def drain(
     max_batches: int = 100_000,
     on_batch: Callable[[PumpReport], None] | None = None,
 ) -> PumpReport:
+    from digest.local.stack import function_timeout
+
+    timeout = function_timeout(function_name)
     sqs = client("sqs")
     arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     report = PumpReport()
@@ -62,12 +68,11 @@ def drain(
             MaxNumberOfMessages=batch_size,
             WaitTimeSeconds=0,
             AttributeNames=["All"],
-            VisibilityTimeout=30,
         )
         messages = reply.get("Messages", [])
         if not messages:
             break
-        result = invoke(handler, sqs_event(messages, arn, sqs.meta.region_name), function_name) or {}
+        result = invoke(handler, sqs_event(messages, arn, sqs.meta.region_name), function_name, timeout) or {}
         failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         for message in messages:
             if message["MessageId"] in failed:

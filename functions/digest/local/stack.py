@@ -49,6 +49,13 @@ def local_names(settings: Settings) -> dict[str, str]:
     }
 
 
+def function_timeout(logical_id: str, template_path: Path = TEMPLATE) -> int:
+    """A function's Timeout in the template (its own, else the Globals'), as Lambda would enforce it."""
+    template = load_template(template_path)
+    own = template["Resources"].get(logical_id, {}).get("Properties", {}).get("Timeout")
+    return int(own or template.get("Globals", {}).get("Function", {}).get("Timeout", 3))
+
+
 def table_definitions(template: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
     """CreateTable requests for the template's DynamoDB tables, under their local names."""
     requests = []

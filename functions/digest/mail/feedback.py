@@ -29,6 +29,8 @@ STAT_OF_EVENT = {
     "Subscription": "unsubscribed",
     "Rendering Failure": "rendering_failed",
 }
+# events that prove SES accepted the message (so a reader in doubt was mailed)
+SETTLES_AS_SENT = {"Send", "Delivery", "Bounce", "Complaint", "DeliveryDelay", "Open", "Click"}
 SOFT_BOUNCE_LIMIT = 3  # soft (transient) bounces within SOFT_BOUNCE_WINDOW suppress a reader
 SOFT_BOUNCE_WINDOW = timedelta(days=30)
 
@@ -83,14 +85,19 @@ def apply_event(settings: Settings, event: SesEvent) -> str:
             action = "unsubscribed"
         if action != "counted":
             readers.put(reader)
-    # a worker that crashed after SES accepted the message left the row in doubt: settle it
-    if (
-        event.eventType in {"Send", "Delivery"}
-        and edition_id
-        and subscriber_id
-        and SendLog(settings.send_log_table).settle(edition_id, subscriber_id, event.mail.messageId)
-    ):
-        action = "settled an in-doubt send"
+    # a call whose answer was lost (or a worker that died) left the row in doubt: SES's own event
+    # for the message, carrying our tags, tells what became of it
+    if edition_id and subscriber_id and event.eventType in SETTLES_AS_SENT | {"Reject"}:
+        log = SendLog(settings.send_log_table)
+        if event.eventType == "Reject":
+            if log.settle_unsent(edition_id, subscriber_id, "rejected by SES", how="ses-event"):
+                action = "settled an in-doubt send as rejected"
+        elif log.settle(edition_id, subscriber_id, event.mail.messageId):
+            action = "settled an in-doubt send"
+        if action.startswith("settled") and not settings.reader_local_time:
+            from digest.mail.service import settle_edition
+
+            settle_edition(settings, edition_id, waiting=0)  # the last doubt settled: the edition is sent
     stat = STAT_OF_EVENT.get(event.eventType)
     if (
         edition_id

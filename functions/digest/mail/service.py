@@ -5,21 +5,20 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
-
-from botocore.exceptions import ClientError
+from typing import Any, Literal, NamedTuple
 
 from digest.mail.compose import Envelope, Letter, Reader, compose
 from digest.models import Edition, EditionStatus, Section, Subscriber, SubscriberStatus
 from digest.settings import Settings
 from digest.store.editions import EditionStore
-from digest.store.mailer import send_raw
+from digest.store.mailer import InDoubt, NotSent, send_once
 from digest.store.pacing import Pacer, account_rate
 from digest.store.queues import queue_depth, queue_url, send_messages
 from digest.store.secrets import token_keys
-from digest.store.sendlog import SendLog
+from digest.store.sendlog import Doubt, SendLog
 from digest.store.subscribers import SubscriberStore
 from digest.stories.window import local_send_time, send_time, wave_week
 from digest.tokens import Purpose, make_token
@@ -27,16 +26,7 @@ from digest.tokens import Purpose, make_token
 BATCH_SIZE = 50
 LOCAL_SEND_RATE = 100  # messages/s on a local endpoint, whose SES quota is a placeholder
 DISPATCH_WORKERS = 8  # conditional writes in parallel: dispatch is bound by DynamoDB round trips
-# SES errors worth retrying later (the message goes back to the queue); anything else fails the reader.
-TRANSIENT = {
-    "Throttling",
-    "ThrottlingException",
-    "TooManyRequestsException",
-    "LimitExceededException",
-    "ServiceUnavailable",
-    "InternalFailure",
-    "RequestTimeout",
-}
+MAX_THROTTLED = 8  # throttled calls for one reader in a row before the batch leaves them for later
 
 
 class SendError(ValueError):
@@ -46,6 +36,10 @@ class SendError(ValueError):
 class TransientSendError(RuntimeError):
     """Some readers of a batch hit a passing failure; the batch should be retried for them."""
 
+    def __init__(self, message: str, report: BatchReport) -> None:
+        super().__init__(message)
+        self.report = report
+
 
 @dataclass
 class BatchReport:
@@ -53,6 +47,7 @@ class BatchReport:
     skipped: int = 0
     failed: int = 0
     retry: list[str] = field(default_factory=list)
+    in_doubt: list[dict[str, str]] = field(default_factory=list)  # address, subscriber_id, reason
 
 
 def _sendable(edition: Edition | None, edition_id: str) -> Edition:
@@ -189,18 +184,22 @@ def wave_dispatch(settings: Settings, now: datetime | None = None) -> tuple[str 
 
 
 def settle_edition(settings: Settings, edition_id: str, *, waiting: int) -> dict[str, Any]:
-    """The send log's counts and in-doubt readers; a send with nobody left to mail becomes "sent"."""
+    """The send log's counts and in-doubt readers; a send with nobody left to mail or in doubt
+    becomes "sent" (readers whose send failed are reported; ``resend-failed`` mails them).
+
+    Call it only when no worker is mailing this edition (the queue is drained), or claims being
+    worked on would read as doubts."""
     from digest.stories.service import set_status
 
-    counts, in_doubt = SendLog(settings.send_log_table).tally(edition_id)
+    counts, doubts = SendLog(settings.send_log_table).tally(edition_id)
     edition = EditionStore(settings.editions_table, settings.archive_bucket).get(edition_id)
-    finished = not waiting and not counts.get("claimed") and not counts.get("failed") and not counts.get("queued")
+    finished = not waiting and not counts.get("queued") and not doubts
     if edition and edition.status is EditionStatus.sending and finished:
         set_status(settings, edition_id, EditionStatus.sent, who="send")
-    return _outcome(counts, in_doubt, waiting)
+    return _outcome(settings, counts, doubts, waiting)
 
 
-def _outcome(counts: dict[str, int], in_doubt: list[str], waiting: int) -> dict[str, Any]:
+def _outcome(settings: Settings, counts: dict[str, int], doubts: list[Doubt], waiting: int) -> dict[str, Any]:
     # "pending": rows still queued (no worker has taken them: a queue not yet drained, or a crash)
     return {
         "sent": counts.get("sent", 0),
@@ -208,8 +207,107 @@ def _outcome(counts: dict[str, int], in_doubt: list[str], waiting: int) -> dict[
         "skipped": counts.get("skipped", 0),
         "pending": counts.get("queued", 0),
         "waiting": waiting,
-        "in_doubt": in_doubt,
+        "in_doubt": described(settings, doubts),
     }
+
+
+def described(settings: Settings, doubts: list[Doubt]) -> list[dict[str, str | None]]:
+    """Readers in doubt as an operator needs them: by address (None once the reader was erased)."""
+    readers = {r.id: r for r in SubscriberStore(settings.subscribers_table).get_many([d.subscriber_id for d in doubts])}
+    return [
+        {"address": readers[d.subscriber_id].email if d.subscriber_id in readers else None,
+         "subscriber_id": d.subscriber_id, "since": d.since, "reason": d.reason}
+        for d in doubts
+    ]  # fmt: skip
+
+
+def edition_report(settings: Settings, edition_id: str) -> dict[str, Any]:
+    """Every counter of one edition, zeros included: readers from the send log (so they equal it
+    after any crash), SES feedback from the events, rates of sent, and who is in doubt."""
+    from digest.mail.feedback import STAT_OF_EVENT
+
+    editions = EditionStore(settings.editions_table, settings.archive_bucket)
+    edition = editions.get(edition_id)
+    if edition is None:
+        raise SendError(f"no edition {edition_id}")
+    counts, doubts = SendLog(settings.send_log_table).tally(edition_id)
+    feedback = editions.stats(edition_id)
+    readers = {"sent": counts.get("sent", 0), "failed": counts.get("failed", 0), "skipped": counts.get("skipped", 0),
+               "pending": counts.get("queued", 0), "in_doubt": len(doubts)}  # fmt: skip
+    events = {stat: feedback.get(stat, 0) for stat in STAT_OF_EVENT.values()}
+    sent = readers["sent"]
+    rates = {f"{stat}_rate": round(events[stat] / sent, 4) if sent else 0.0
+             for stat in ("delivered", "bounced", "complained", "opened", "clicked", "unsubscribed")}  # fmt: skip
+    return {"edition": edition_id, "status": edition.status.value, "readers": readers, "feedback": events,
+            "rates": rates, "in_doubt": described(settings, doubts)}  # fmt: skip
+
+
+def settle_by_hand(
+    settings: Settings, edition_id: str, *, sent: Iterable[str] = (), unsent: Iterable[str] = (),
+    all_as: Literal["sent", "unsent"] | None = None, who: str = "operator",
+) -> dict[str, Any]:  # fmt: skip
+    """An operator's decision on readers in doubt, by address: *sent* (they got it: never again)
+    or *unsent* (they did not: failed, so ``resend-failed`` mails them).  Every address must be in
+    doubt, or nothing changes.  Returns what was settled and the edition's outcome."""
+    from digest.readers import subscriber_id
+
+    log = SendLog(settings.send_log_table)
+    _, doubts = log.tally(edition_id)
+    doubtful = {d.subscriber_id for d in doubts}
+    if all_as:
+        decisions: dict[str, str] = dict.fromkeys(doubtful, all_as)
+    else:
+        decisions = {}
+        for address, verdict in [*((a, "sent") for a in sent), *((a, "unsent") for a in unsent)]:
+            sid = subscriber_id(address)
+            if sid not in doubtful:
+                raise SendError(f"{address[:120]!r} is not in doubt for edition {edition_id}")
+            if decisions.get(sid, verdict) != verdict:
+                raise SendError(f"{address[:120]!r} is given both as sent and as unsent")
+            decisions[sid] = verdict
+    how = f"by hand ({who})"
+    settled = {"sent": 0, "unsent": 0}
+    for sid, verdict in decisions.items():
+        if verdict == "sent":
+            settled["sent"] += log.settle(edition_id, sid, "", how=how)
+        else:
+            settled["unsent"] += log.settle_unsent(edition_id, sid, "not sent (settled by hand)", how=how)
+    return {"settled": settled, **settle_edition(settings, edition_id, waiting=0)}
+
+
+class SendRunning(SendError):
+    """Another send of the edition is running and this one was asked not to wait."""
+
+
+@contextmanager
+def exclusive_send(
+    settings: Settings, edition_id: str, *, wait: bool = True, say: Callable[[str], None] | None = None,
+    poll_seconds: float = 1.0,
+) -> Iterator[None]:  # fmt: skip
+    """Run one sender of an edition at a time (a lease, renewed while it runs).
+
+    A second sender either waits for the first to finish, then finishes what is left and reports
+    (its counts are then final, never a running send's claims read as doubts), or stops at once.
+    A sender that died (kill -9) frees the lease at once on its own machine, else within a minute.
+    """
+    from digest.store.leases import Lease
+
+    lease = Lease(settings.idempotency_table, f"send#{edition_id}")
+    holder = lease.try_acquire()
+    if holder is not None:
+        if not wait:
+            raise SendRunning(f"another send of {edition_id} is running ({holder.describe()}); "
+                              "this one stops: run it again once that one has finished")  # fmt: skip
+        if say:
+            say(f"another send of {edition_id} is running ({holder.describe()}): waiting for it to finish, "
+                "then this one finishes whatever is left and reports")  # fmt: skip
+        while holder is not None:
+            time.sleep(poll_seconds)
+            holder = lease.try_acquire()
+    try:
+        yield
+    finally:
+        lease.release()
 
 
 def follow_send(
@@ -227,21 +325,22 @@ def follow_send(
     being mailed counts as in flight).  Past ``timeout_seconds`` it stops watching, not sending.
     """
     url = queue_url(settings.send_queue_url, "send")
-    editions = EditionStore(settings.editions_table, settings.archive_bucket)
+    log = SendLog(settings.send_log_table)
     deadline = time.monotonic() + timeout_seconds
     empty_polls = 0
     while True:
         depth = queue_depth(url)
-        stats = editions.stats(edition_id)
         if progress:
-            progress(f"{edition_id}: sent {stats.get('sent', 0)}, failed {stats.get('failed', 0)}, "
+            counts = log.counts(edition_id)
+            progress(f"{edition_id}: sent {counts.get('sent', 0)}, failed {counts.get('failed', 0)}, "
                      f"{depth} messages on the send queue")  # fmt: skip
         empty_polls = empty_polls + 1 if depth == 0 else 0
         if empty_polls >= 2:
             return settle_edition(settings, edition_id, waiting=waiting)
         if time.monotonic() >= deadline:
             watched = f"stopped watching after {timeout_seconds:.0f} s; the send goes on"
-            return {**_outcome(*SendLog(settings.send_log_table).tally(edition_id), waiting), "following": watched}
+            return {**_outcome(settings, *SendLog(settings.send_log_table).tally(edition_id), waiting),
+                    "following": watched}
         time.sleep(poll_seconds)
 
 
@@ -287,18 +386,27 @@ def pacer(settings: Settings) -> Pacer:
     return Pacer(settings.idempotency_table, rate)
 
 
-def send_batch(settings: Settings, edition_id: str, subscriber_ids: list[str]) -> BatchReport:
-    """Mail each reader of the batch at most once; raises TransientSendError if some should be retried."""
+def send_batch(
+    settings: Settings, edition_id: str, subscriber_ids: list[str], *, deadline: float | None = None
+) -> BatchReport:
+    """Mail each reader of the batch at most once; raises TransientSendError if some should be retried.
+
+    ``deadline`` (epoch seconds) is when the worker must stop starting sends (its Lambda timeout
+    less one SES call): readers not reached by then are left for the batch's next delivery.
+    """
     from digest.render.publish import email_variant  # MJML and Jinja2 load in send workers, not in the API
 
     edition = _sendable(EditionStore(settings.editions_table, settings.archive_bucket).get(edition_id), edition_id)
-    sender = _BatchSender(settings, edition_id)
+    sender = _BatchSender(settings, edition_id, deadline)
     letters: dict[frozenset[Section], Letter] = {}
     found = SubscriberStore(settings.subscribers_table).get_many(subscriber_ids)
     for gone in set(subscriber_ids) - {reader.id for reader in found}:  # erased since dispatch
         sender.log.skip(edition_id, gone, "no longer a reader")
         sender.report.skipped += 1
     for reader in found:
+        if sender.out_of_time():
+            sender.report.retry.append(reader.id)  # still queued: the next delivery mails them
+            continue
         if reader.status is not SubscriberStatus.confirmed:  # unsubscribed or suppressed since dispatch
             sender.log.skip(edition_id, reader.id, f"{reader.status.value} since dispatch")
             sender.report.skipped += 1
@@ -312,26 +420,30 @@ def send_batch(settings: Settings, edition_id: str, subscriber_ids: list[str]) -
             letters[variant] = Letter(subject=rendered.subject, html=rendered.html, text=rendered.text)
         sender.send(reader, letters[variant])
     report = sender.report
-    counts = {"sent": report.sent, "failed": report.failed}
-    if any(counts.values()):
-        EditionStore(settings.editions_table, settings.archive_bucket).add_stats(
-            edition_id, **{k: v for k, v in counts.items() if v}
-        )
     if report.retry:
-        raise TransientSendError(f"{len(report.retry)} readers hit a passing SES error and will be retried")
+        raise TransientSendError(f"{len(report.retry)} readers were not mailed yet and will be retried", report)
     return report
 
 
 class _BatchSender:
-    """One batch's sending: compose, wait for the fleet's pace, hand to SES, record the outcome."""
+    """One batch's sending: compose, wait for the fleet's pace, hand to SES, record the outcome.
 
-    def __init__(self, settings: Settings, edition_id: str) -> None:
+    SES's answer decides what happens next, never a blind retry: throttled calls slow the whole
+    fleet and go again at the next free moment; a refusal is recorded as failed (sent again later
+    when it was passing); a call whose outcome is unknown puts the reader in doubt.
+    """
+
+    def __init__(self, settings: Settings, edition_id: str, deadline: float | None) -> None:
         self.settings = settings
         self.edition_id = edition_id
         self.envelope = envelope(settings, edition_id)
         self.log = SendLog(settings.send_log_table)
         self.report = BatchReport()
         self.pacer = pacer(settings)
+        self.deadline = deadline
+
+    def out_of_time(self) -> bool:
+        return self.deadline is not None and time.time() >= self.deadline
 
     def send(self, reader: Subscriber, letter: Letter) -> None:
         try:
@@ -340,22 +452,37 @@ class _BatchSender:
             self.log.mark_failed(self.edition_id, reader.id, f"cannot compose: {error}")
             self.report.failed += 1
             return
-        self.pacer.acquire()
-        try:
-            message_id = send_raw(
-                self.settings.sender_address,
-                reader.email,
-                raw,
-                configuration_set=self.settings.ses_configuration_set,
-                tags={"edition_id": self.edition_id, "subscriber_id": reader.id},
-            )
-        except ClientError as error:
-            code = error.response["Error"]["Code"]
-            self.log.mark_failed(self.edition_id, reader.id, f"{code}: {error.response['Error'].get('Message', '')}")
-            if code in TRANSIENT:
-                self.report.retry.append(reader.id)
-            else:
-                self.report.failed += 1
+        for _ in range(MAX_THROTTLED):
+            if self.out_of_time() or self.pacer.acquire(self.deadline) is None:
+                self._later(reader, "not sent before the send worker's time ran out")
+                return
+            try:
+                message_id = send_once(self.settings.sender_address, reader.email, raw,
+                                      configuration_set=self.settings.ses_configuration_set,
+                                      tags={"edition_id": self.edition_id, "subscriber_id": reader.id},
+                                      timeout=self.settings.ses_timeout_seconds)  # fmt: skip
+            except NotSent as refused:
+                if refused.throttled:
+                    self.pacer.throttled()
+                    continue
+                if refused.later:
+                    self._later(reader, str(refused))
+                else:
+                    self.log.mark_failed(self.edition_id, reader.id, str(refused))
+                    self.report.failed += 1
+                return
+            except InDoubt as unknown:
+                self.log.mark_in_doubt(self.edition_id, reader.id, str(unknown))
+                self.report.in_doubt.append({"address": reader.email, "subscriber_id": reader.id,
+                                             "reason": str(unknown)[:300]})  # fmt: skip
+                return
+            self.log.mark_sent(self.edition_id, reader.id, message_id)
+            self.pacer.succeeded()
+            self.report.sent += 1
             return
-        self.log.mark_sent(self.edition_id, reader.id, message_id)
-        self.report.sent += 1
+        self._later(reader, f"throttled by SES {MAX_THROTTLED} times in a row")
+
+    def _later(self, reader: Subscriber, reason: str) -> None:
+        """Not sent, for now: the row is failed (claimable again) and the batch comes back."""
+        self.log.mark_failed(self.edition_id, reader.id, reason)
+        self.report.retry.append(reader.id)

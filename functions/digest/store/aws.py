@@ -18,6 +18,9 @@ from botocore.config import Config
 from pydantic import BaseModel
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=30)
+# DynamoDB: botocore's legacy retries back off from 50 ms (DynamoDB's own advice) where the standard
+# mode waits up to 2 s on the first throttle, in series: 10 % throttled calls made a send 4x slower.
+_DYNAMODB_CONFIG = Config(retries={"mode": "legacy", "max_attempts": 10}, connect_timeout=5, read_timeout=30)
 
 
 def _ensure_local_credentials() -> None:
@@ -28,21 +31,22 @@ def _ensure_local_credentials() -> None:
 
 
 @cache
-def client(service: str, *, read_timeout: int | None = None, retries: bool = True) -> Any:
+def client(service: str, *, read_timeout: float | None = None, retries: bool = True) -> Any:
     """A shared client for ``service`` (clients are thread-safe); a long ``read_timeout`` for calls
     that wait on work (a synchronous Lambda invoke), ``retries=False`` where the caller decides."""
     _ensure_local_credentials()
-    config = _CONFIG
+    config = _DYNAMODB_CONFIG if service == "dynamodb" else _CONFIG
     if read_timeout is not None or not retries:
+        attempts = 5 if retries else 1
         config = config.merge(Config(read_timeout=read_timeout or _CONFIG.read_timeout,
-                                     retries={"total_max_attempts": 5 if retries else 1}))  # fmt: skip
+                                     retries={"mode": "standard", "total_max_attempts": attempts}))  # fmt: skip
     return boto3.session.Session().client(service, config=config)
 
 
 @cache
 def table(name: str) -> Any:
     _ensure_local_credentials()
-    return boto3.session.Session().resource("dynamodb", config=_CONFIG).Table(name)
+    return boto3.session.Session().resource("dynamodb", config=_DYNAMODB_CONFIG).Table(name)
 
 
 def reset_clients() -> None:
