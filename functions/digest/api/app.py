@@ -61,7 +61,7 @@ from digest.store.secrets import admin_api_key, token_keys
 from digest.store.sources import SourceStore
 from digest.stories.editing import EditError
 from digest.stories.service import EditionError, edit_edition, set_status
-from digest.tokens import Purpose, TokenError, issue
+from digest.tokens import Purpose, TokenError, issue, reader_subject
 
 app = APIGatewayRestResolver(enable_validation=True)
 
@@ -349,9 +349,10 @@ def confirm_subscription(request: Annotated[TokenRequest, Body()]) -> Response[A
     responses={200: _html("The unsubscribe page"), **_errors(400, 404, 422)},
 )
 def unsubscribe_page(token: Token) -> Response[str]:
-    reader = subscriptions.reader_for(get_settings(), token, Purpose.unsubscribe)
-    preferences_token = issue(token_keys(get_settings())[0], Purpose.preferences, reader.id)
-    return pages.render("unsubscribe.html.j2", "Unsubscribe", token=token, preferences_token=preferences_token)
+    # No way to the preferences from here: that link would be one more that opens the reader's
+    # settings, minted for whoever holds a forwarded issue.
+    subscriptions.reader_for(get_settings(), token, Purpose.unsubscribe)
+    return pages.render("unsubscribe.html.j2", "Unsubscribe", token=token)
 
 
 @app.post(
@@ -377,7 +378,8 @@ def _preferences(reader: Subscriber) -> Preferences:
 def _preferences_page(token: str, reader: Subscriber, *, notice: str | None = None) -> Response[str]:
     unsubscribe_token = None
     if reader.status in {SubscriberStatus.confirmed, SubscriberStatus.pending}:
-        unsubscribe_token = issue(token_keys(get_settings())[0], Purpose.unsubscribe, reader.id)
+        subject = reader_subject(reader.id, reader.token_version)
+        unsubscribe_token = issue(token_keys(get_settings())[0], Purpose.unsubscribe, subject)
     return pages.render(
         "preferences.html.j2",
         "Your preferences",
@@ -431,9 +433,32 @@ def post_preferences(
     return _preferences_page(token, reader, notice="Saved.")
 
 
+@app.post(
+    "/preferences/<token>/data-link",
+    summary="Mail the reader a link (valid 24 hours) to their data: export and erase",
+    tags=["readers"],
+    responses=responses({202: _both(Accepted, "The link is on its way")}, 400, 404, 429),
+)
+def request_data_link(token: Token) -> Response[Any]:
+    subscriptions.mail_data_link(get_settings(), token, _base_url())
+    page = pages.message("Check your inbox", "We have sent you a link to your data. It works for 24 hours.", status=202)
+    return _reply(202, Accepted(message="A link to your data is on its way to your address."), html=page)
+
+
+@app.get(
+    "/data/<token>",
+    summary="The page a data link opens: download everything, or erase it",
+    tags=["pages"],
+    responses={200: _html("The data page"), **_errors(400, 404, 422)},
+)
+def data_page(token: Token) -> Response[str]:
+    reader = subscriptions.data_reader(get_settings(), token)
+    return pages.render("data.html.j2", "Your data", token=token, reader=reader)
+
+
 @app.get(
     "/export/<token>",
-    summary="Everything stored about the reader: record, consents, send-log rows",
+    summary="Everything stored about the reader: record, consents, send-log rows (a mailed data link)",
     tags=["readers"],
     responses=responses({200: _json(DataExport, "The reader's data")}, 400, 404),
 )
@@ -447,7 +472,7 @@ def export_data(token: Token) -> Response[Any]:
 
 @app.post(
     "/erase/<token>",
-    summary="Erase the reader's personal data (keeps only the address's hash, marked erased)",
+    summary="Erase the reader's personal data (keeps only the address's hash, marked erased; a mailed data link)",
     tags=["readers"],
     responses=responses({200: _both(StatusReply, "Erased")}, 400, 404),
 )
@@ -591,6 +616,18 @@ def erase_subscriber(reader_id: ReaderId) -> Response[Any]:
     _require_admin()
     admin.erase_reader_by_id(get_settings(), reader_id)
     return _reply(200, StatusReply(status=SubscriberStatus.erased))
+
+
+@app.post(
+    "/admin/subscribers/<reader_id>/rotate-links",
+    summary="Revoke every link the reader was sent (unsubscribe, preferences, data); new mail carries new ones",
+    tags=["admin"],
+    security=ADMIN,
+    responses=admin_responses({200: _json(StatusReply, "Done: the reader's status")}, 404),
+)
+def rotate_links(reader_id: ReaderId) -> Response[Any]:
+    _require_admin()
+    return _reply(200, StatusReply(status=subscriptions.rotate_links(get_settings(), reader_id).status))
 
 
 # ---------------------------------------------------------------- admin: sources
