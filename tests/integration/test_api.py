@@ -799,3 +799,33 @@ class TestSignUpCannotTamper:
             for each in clients:
                 each.meta.events.unregister("before-call.dynamodb", count)
         assert work["confirmed"] == work["suppressed"] == work["left"] == work["pending"] == work["new"], work
+
+
+class TestLinksFollowConfiguration:
+    HOSTS: ClassVar[list[str]] = ["evil.amazonaws.com", "attacker.example", "x.execute-api.eu-west-1.amazonaws.com"]
+
+    @pytest.mark.parametrize("host", HOSTS)
+    def test_the_host_header_does_not_decide_where_mailed_links_point(
+        self, stack: LocalAws, monkeypatch: pytest.MonkeyPatch, host: str
+    ) -> None:
+        address = f"host.{host.split('.')[0]}.{len(host)}@example.com"
+        call(api_event("POST", "/subscriptions", {"email": address, "consent": True}, headers={"host": host}))
+        body = mails_to(stack, address)[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        assert f"{get_settings().api_base_url.rstrip('/')}/confirm?token=" in body
+        assert host not in body
+
+    def test_without_a_configured_url_links_name_the_api_gateway_reports(
+        self, stack: LocalAws, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("API_BASE_URL", "")
+        monkeypatch.setenv("AWS_REGION", "eu-west-1")
+        get_settings.cache_clear()
+        try:
+            call(api_event("POST", "/subscriptions", {"email": "host.none@example.com", "consent": True},
+                           headers={"host": "evil.amazonaws.com"}))  # fmt: skip
+        finally:
+            monkeypatch.undo()
+            get_settings.cache_clear()
+        body = mails_to(stack, "host.none@example.com")[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        assert "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/v1/confirm?token=" in body
+        assert "evil" not in body

@@ -15,6 +15,7 @@ import base64
 import binascii
 import hmac
 import json
+import os
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
 
@@ -166,14 +167,17 @@ def _requester(source: str | None = None) -> subscriptions.Requester:
 
 
 def _base_url() -> str:
-    """Where links in mails point: the configured URL, or the API's own address when none is set."""
-    host = _header("host")
-    if host.endswith(".amazonaws.com"):
-        return f"https://{host}/{app.current_event.request_context.stage}"
+    """Where links in mails point: the configured URL, else the API's own execute-api address, built
+    from what API Gateway (not the client) says: the API id and stage.  Never the Host header, which
+    the client writes."""
     configured = get_settings().api_base_url
     if configured:
         return configured.rstrip("/")
-    return f"https://{host}" if host else ""
+    context = app.current_event.request_context
+    region = os.environ.get("AWS_REGION", "")
+    if not (context.api_id and region and context.stage):
+        raise RuntimeError("API_BASE_URL is not set and the request names no API id and stage")
+    return f"https://{context.api_id}.execute-api.{region}.amazonaws.com/{context.stage}"
 
 
 def _settings() -> Settings:
