@@ -845,10 +845,43 @@ def _early(status: int, message: str) -> dict[str, Any]:
     """A response given before routing (the admin key, the body size)."""
     return {
         "statusCode": status,
-        "multiValueHeaders": {"Content-Type": [content_types.APPLICATION_JSON]},
+        "multiValueHeaders": {"Content-Type": [content_types.APPLICATION_JSON], **NOSNIFF},
         "body": json.dumps({"message": message}),
         "isBase64Encoded": False,
     }
+
+
+NOSNIFF = {"X-Content-Type-Options": ["nosniff"]}  # a JSON answer is never sniffed into a page
+MAX_DIGITS = 100  # far more than any number of this API; Python's own limit (4,300) answers with its internals
+
+
+class _LongNumber(ValueError):
+    pass
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise _LongNumber
+    return int(text)
+
+
+def _has_long_number(body: str) -> bool:
+    """True for a JSON body with an integer too long to be anything but an attack."""
+    try:
+        json.loads(body, parse_int=_bounded_int)
+    except _LongNumber:
+        return True
+    except ValueError:
+        return False  # not JSON: the route's validation says so
+    return False
+
+
+def _with_nosniff(reply: dict[str, Any]) -> dict[str, Any]:
+    headers = reply.setdefault("multiValueHeaders", {}) or {}
+    if not any(name.lower() == "x-content-type-options" for name in [*headers, *(reply.get("headers") or {})]):
+        headers.update(NOSNIFF)
+        reply["multiValueHeaders"] = headers
+    return reply
 
 
 def _lower_headers(event: dict[str, Any]) -> dict[str, str]:
@@ -919,10 +952,13 @@ def resolve(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if len(body) > limit:
         return _early(413, f"The request body is larger than {limit} bytes.")
     content_type = headers.get("content-type", "").lower()
-    if body and (not content_type or content_type.startswith("application/json")) and _too_deep(body):
-        return _early(422, "The JSON body is nested too deeply.")
+    if body and (not content_type or content_type.startswith("application/json")):
+        if _too_deep(body):
+            return _early(422, "The JSON body is nested too deeply.")
+        if _has_long_number(body):
+            return _early(422, f"A number in the JSON body has more than {MAX_DIGITS} digits.")
     is_form = content_type.startswith("application/x-www-form-urlencoded")
     if str(event.get("httpMethod", "")).upper() == "POST" and path in FORM_FIELDS and is_form:
         event = _form_as_json(event, path, body)
         app.append_context(page=True)
-    return app.resolve(event, context)
+    return _with_nosniff(app.resolve(event, context))
