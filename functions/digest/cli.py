@@ -202,13 +202,17 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_pick(args: argparse.Namespace) -> int:
+    from digest.ingest.fetch import FetchError
     from digest.ingest.service import pick_page
     from digest.models import Section
 
     html = None
     if args.file:
         html, _ = _read_input(args.file, None)
-    article, new = pick_page(_settings(), args.url, html=html, pin=Section(args.pin) if args.pin else None)
+    try:
+        article, new = pick_page(_settings(), args.url, html=html, pin=Section(args.pin) if args.pin else None)
+    except FetchError as error:  # a refused or failing URL is the editor's to fix, not a crash
+        raise UserError(f"could not fetch {args.url}: {error}") from error
     print(json.dumps({"id": article.id, "url": article.url, "title": article.title, "new": new,
                       "pin": article.pin.value if article.pin else None}))  # fmt: skip
     return 0
@@ -579,6 +583,7 @@ def cmd_subscribers_import(args: argparse.Namespace) -> int:
 
 
 def cmd_subscribers_export(args: argparse.Namespace) -> int:
+    from digest.readers import csv_safe
     from digest.store.subscribers import SubscriberStore
 
     out = open(args.out, "w", newline="", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115
@@ -589,8 +594,8 @@ def cmd_subscribers_export(args: argparse.Namespace) -> int:
             continue
         writer.writerow(
             [
-                reader.email,
-                reader.name or "",
+                csv_safe(reader.email),
+                csv_safe(reader.name or ""),
                 ";".join(s.value for s in reader.sections),
                 reader.timezone or "",
                 reader.status.value,

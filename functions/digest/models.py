@@ -193,6 +193,17 @@ class Consent(BaseModel):
     event: str = "subscribe"
 
 
+class PendingSignup(BaseModel):
+    """What a sign-up asked for: applied only when the mailed link is clicked (``nonce`` names it)."""
+
+    nonce: str
+    email: str
+    name: str | None = None
+    sections: list[Section] = Field(default_factory=list)
+    timezone: str | None = None
+    consent: Consent
+
+
 class Subscriber(BaseModel):
     id: str
     email: str
@@ -206,3 +217,5 @@ class Subscriber(BaseModel):
     soft_bounces: int = 0  # soft bounces within the window below
     # internal bookkeeping, kept out of the API's schema
     soft_bounce_times: SkipJsonSchema[list[datetime]] = Field(default_factory=list, max_length=50)
+    token_version: SkipJsonSchema[int] = 0  # raised to revoke every link issued before (digest.tokens)
+    signup: SkipJsonSchema[PendingSignup | None] = None  # the mailed, unconfirmed sign-up

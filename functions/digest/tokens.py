@@ -1,8 +1,12 @@
-"""Signed, purpose-bound links for readers (confirm, unsubscribe, preferences) and editors (review).
+"""Signed, purpose-bound links for readers (confirm, unsubscribe, preferences, data) and editors (review).
 
 A token is ``base64url(purpose.subject.expiry).base64url(hmac)``: readable by nobody but
 checkable by us, bound to one purpose, and verified against every key still in its grace period
 so a key can be rotated without breaking links already in inboxes.
+
+A reader's links name the reader *and* the reader's token version (``reader_subject``): raising
+the version (at erase, at a sign-up after leaving, on request) kills every link issued before,
+which a signature alone cannot do.
 """
 
 from __future__ import annotations
@@ -18,23 +22,42 @@ from enum import StrEnum
 class Purpose(StrEnum):
     confirm = "confirm"
     unsubscribe = "unsubscribe"
-    preferences = "preferences"  # also opens the reader's export and erase
+    preferences = "preferences"
+    data = "data"  # the reader's export and erase: mailed on request, short-lived
     review = "review"  # an editor's review page for one edition (subject: the edition id)
 
 
 # How long each kind of link lives.  Links in newsletters (unsubscribe, preferences) never expire:
 # RFC 8058 one-click must keep working from an old issue in someone's archive.  A confirmation
-# link is good for a week; an editor's review link for three days.
+# link is good for a week; an editor's review link for three days.  A data link (export, erase)
+# opens consent records with IPs and user agents, so it lives a day and is only ever mailed.
 TTL_SECONDS: dict[Purpose, int | None] = {
     Purpose.confirm: 7 * 24 * 3600,
     Purpose.unsubscribe: None,
     Purpose.preferences: None,
+    Purpose.data: 24 * 3600,
     Purpose.review: 3 * 24 * 3600,
 }
 
 
 class TokenError(ValueError):
     """A token that is malformed, forged, expired or meant for something else."""
+
+
+def reader_subject(reader_id: str, version: int = 0, nonce: str | None = None) -> str:
+    """A reader link's subject: the id, the reader's token version and (confirmation links) the
+    sign-up it confirms.  Version 0 without a nonce is the bare id, as links issued before versions."""
+    parts = [reader_id] + ([str(version)] if version or nonce else []) + ([nonce] if nonce else [])
+    return "-".join(parts)
+
+
+def split_subject(subject: str) -> tuple[str, int, str | None]:
+    """``(reader_id, version, nonce)`` from a reader link's subject."""
+    reader_id, _, rest = subject.partition("-")
+    version, _, nonce = rest.partition("-")
+    if (version and not (version.isascii() and version.isdigit())) or len(version) > 9:
+        raise TokenError("The link is malformed.")
+    return reader_id, int(version or 0), nonce or None
 
 
 def _b64(data: bytes) -> str:

@@ -142,7 +142,8 @@ class TestSignUp:
         assert reply["statusCode"] == 202
         assert body_of(reply)["status"] == "accepted"
         reader = store().get(subscriber_id("ada@example.com"))
-        assert reader and reader.status is SubscriberStatus.pending and reader.timezone == "Europe/Paris"
+        assert reader and reader.status is SubscriberStatus.pending and reader.timezone is None
+        assert reader.signup and reader.signup.timezone == "Europe/Paris"  # applied by the click, not before
         link_token = confirm_token(stack, "ada@example.com")
 
         page = call(api_event("GET", "/confirm", query={"token": link_token}, accept="text/html"))
@@ -152,7 +153,7 @@ class TestSignUp:
         reply = call(api_event("POST", "/subscriptions/confirm", {"token": link_token}, ip="192.0.2.9"))
         assert reply["statusCode"] == 200 and body_of(reply) == {"status": "confirmed"}
         reader = store().get(reader.id)
-        assert reader and reader.status is SubscriberStatus.confirmed
+        assert reader and reader.status is SubscriberStatus.confirmed and reader.timezone == "Europe/Paris"
         assert [c.event for c in reader.consents] == ["subscribe", "confirm"]
         subscribe, confirmation = reader.consents
         assert subscribe.source == "footer" and subscribe.policy_version == "2026-01"
@@ -190,7 +191,8 @@ class TestSignUp:
         reply = call(api_event("POST", "/subscriptions", form, content_type=FORM, accept="text/html"))
         assert reply["statusCode"] == 202 and "Check your inbox" in reply["body"]
         reader = store().get(subscriber_id("form@example.com"))
-        assert reader and [s.value for s in reader.sections] == ["top"] and reader.consents[0].source == "form"
+        assert reader and reader.signup and [s.value for s in reader.signup.sections] == ["top"]
+        assert reader.consents[0].source == "form"
         no_consent = urlencode({"email": "form2@example.com"})
         reply = call(api_event("POST", "/subscriptions", no_consent, content_type=FORM, accept="text/html"))
         assert reply["statusCode"] == 422 and "consent" in reply["body"] and "<html" in reply["body"]
@@ -216,8 +218,10 @@ class TestTokens:
         ("GET", "/unsubscribe/{}", Purpose.unsubscribe),
         ("GET", "/preferences/{}", Purpose.preferences),
         ("PUT", "/preferences/{}", Purpose.preferences),
-        ("GET", "/export/{}", Purpose.preferences),
-        ("POST", "/erase/{}", Purpose.preferences),
+        ("GET", "/export/{}", Purpose.data),
+        ("POST", "/erase/{}", Purpose.data),
+        ("GET", "/data/{}", Purpose.data),
+        ("POST", "/preferences/{}/data-link", Purpose.preferences),
         ("GET", "/review/{}", Purpose.review),
     ]
 
@@ -336,7 +340,7 @@ class TestReaderLinks:
         log = SendLog(get_settings().send_log_table)
         log.claim("2026-W01", reader_id)
         log.mark_sent("2026-W01", reader_id, "msg-1")
-        reply = call(api_event("GET", f"/export/{token(Purpose.preferences, reader_id)}"))
+        reply = call(api_event("GET", f"/export/{token(Purpose.data, reader_id)}"))
         data = body_of(reply)
         assert data["subscriber"]["email"] == "export@example.com" and data["subscriber"]["name"] == "Ezra"
         assert [c["event"] for c in data["consents"]] == ["subscribe", "confirm"]
@@ -349,7 +353,7 @@ class TestReaderLinks:
         address, name = "erase.me@example.com", "Zebedee Quill"
         reader_id = subscribed(stack, address, name)
         SendLog(get_settings().send_log_table).claim("2026-W02", reader_id)
-        reply = call(api_event("POST", f"/erase/{token(Purpose.preferences, reader_id)}", accept="text/html"))
+        reply = call(api_event("POST", f"/erase/{token(Purpose.data, reader_id)}", accept="text/html"))
         assert reply["statusCode"] == 200
         reader = store().get(reader_id)
         assert reader and reader.status is SubscriberStatus.erased and reader.email == "" and not reader.consents
@@ -493,6 +497,33 @@ class TestAdminReaders:
         )
         assert report["imported"] == 0 and report["rejected"] == 1 and "unsubscribed" in report["errors"][0]
         assert store().get(reader_id).status is SubscriberStatus.unsubscribed  # type: ignore[union-attr]
+
+    def test_import_of_a_field_beyond_the_csv_limit_is_a_clear_400(self, stack: LocalAws) -> None:
+        text = "email,name\nfine@example.com,Fine\nhuge@example.com," + "x" * 140_000 + "\n"
+        reply = admin("POST", "/admin/subscribers/import", text, content_type="text/csv")
+        assert reply["statusCode"] == 400
+        assert body_of(reply)["message"] == "the CSV cannot be read at line 3: field larger than field limit (131072)"
+
+    def test_export_then_import_changes_nothing_and_no_cell_is_a_formula(self, stack: LocalAws) -> None:
+        rows = ["+plus@example.com,=SUM(A1:A9)", "-minus@example.com,\uff1dcmd()", "quote@example.com,'quoted",
+                "plain@example.com,@handle"]  # fmt: skip
+        imported = body_of(admin("POST", "/admin/subscribers/import", "email,name\n" + "\n".join(rows) + "\n",
+                                 content_type="text/csv"))  # fmt: skip
+        assert imported["rejected"] == 0, imported
+        exported = admin("GET", "/admin/subscribers/export", accept="text/csv")["body"]
+        ours = [line for line in exported.splitlines() if "@example.com" in line and line.split(",")[0].strip("'+-")
+                in {"plus@example.com", "minus@example.com", "quote@example.com", "plain@example.com"}]  # fmt: skip
+        assert sorted(ours) == sorted([
+            "'+plus@example.com,'=SUM(A1:A9),,,confirmed", "'-minus@example.com,'\uff1dcmd(),,,confirmed",
+            "quote@example.com,quoted,,,confirmed", "plain@example.com,'@handle,,,confirmed",
+        ])  # fmt: skip
+        again = body_of(admin("POST", "/admin/subscribers/import", exported, content_type="text/csv"))
+        assert again["imported"] == 0 and again["rejected"] == 0, again
+        assert store().get(subscriber_id("'+plus@example.com")) is None
+        reader = store().get(subscriber_id("-minus@example.com"))
+        assert reader and reader.name == "\uff1dcmd()"
+        quoted = store().get(subscriber_id("quote@example.com"))
+        assert quoted and quoted.name == "quoted"  # a leading ' is a spreadsheet's text mark: taken off on import
 
     def test_import_without_a_header_is_refused(self, stack: LocalAws) -> None:
         reply = admin("POST", "/admin/subscribers/import", "just,some\ncells,here\n", content_type="text/csv")
@@ -667,3 +698,204 @@ def test_every_documented_route_is_routed(stack: LocalAws) -> None:
         for method in operations:
             reply = call(api_event(method.upper(), concrete, "{}", headers={"x-api-key": ADMIN_KEY}))
             assert reply["statusCode"] != 404 or body_of(reply).get("message") != "Not found.", (method, path)
+
+
+# ---------------------------------------------------------------- issue 14: the attacks, as regression tests
+
+
+def mailed_links(reader_id: str) -> tuple[str, str]:
+    """The unsubscribe and preferences tokens of the reader's next digest (as the send path makes them)."""
+    from digest.mail.service import mail_reader
+
+    reader = store().get(reader_id)
+    assert reader
+    mailed = mail_reader(get_settings(), reader.id, reader.email, token_version=reader.token_version)
+    return mailed.unsubscribe_url.rsplit("/", 1)[1], mailed.preferences_url.rsplit("/", 1)[1]
+
+
+def data_link(stack: LocalAws, address: str) -> str:
+    body = mails_to(stack, address)[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    match = re.search(r"/data/([A-Za-z0-9_.-]+)", body)
+    assert match, body
+    return match.group(1)
+
+
+class TestRevocableLinks:
+    def test_an_old_preferences_link_stays_dead_after_erase_and_a_new_sign_up(self, stack: LocalAws) -> None:
+        address = "revoke.erase@example.com"
+        reader_id = subscribed(stack, address, "Rhea")
+        _, old_preferences = mailed_links(reader_id)
+        assert call(api_event("POST", f"/preferences/{old_preferences}/data-link"))["statusCode"] == 202
+        assert call(api_event("POST", f"/erase/{data_link(stack, address)}"))["statusCode"] == 200
+        sign_up(address, name=None)  # anyone can: the address is pending again
+        for method, path in (("GET", "/preferences/{}"), ("GET", "/export/{}"), ("POST", "/erase/{}")):
+            reply = call(api_event(method, path.format(old_preferences)))
+            assert reply["statusCode"] == 400, (path, reply)
+            assert "consents" not in reply["body"]
+        assert store().get(reader_id).status is SubscriberStatus.pending  # type: ignore[union-attr]
+
+    def test_the_unsubscribe_page_hands_out_no_other_link(self, stack: LocalAws) -> None:
+        reader_id = subscribed(stack, "revoke.page@example.com")
+        unsubscribe, _ = mailed_links(reader_id)
+        page = call(api_event("GET", f"/unsubscribe/{unsubscribe}", accept="text/html"))
+        assert page["statusCode"] == 200
+        tokens = set(re.findall(r"[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", page["body"]))
+        assert tokens == {unsubscribe}
+        assert "/preferences/" not in page["body"] and "/export/" not in page["body"]
+
+    def test_a_preferences_link_opens_no_data_only_a_mailed_expiring_link_does(self, stack: LocalAws) -> None:
+        address = "revoke.data@example.com"
+        reader_id = subscribed(stack, address, "Dora")
+        _, preferences = mailed_links(reader_id)
+        assert call(api_event("GET", f"/export/{preferences}"))["statusCode"] == 400
+        assert call(api_event("POST", f"/erase/{preferences}"))["statusCode"] == 400
+        page = call(api_event("GET", f"/preferences/{preferences}", accept="text/html"))
+        assert "/export/" not in page["body"] and "/erase/" not in page["body"]
+        assert call(api_event("POST", f"/preferences/{preferences}/data-link"))["statusCode"] == 202
+        link = data_link(stack, address)
+        data = call(api_event("GET", f"/data/{link}", accept="text/html"))
+        assert data["statusCode"] == 200 and f"../export/{link}" in data["body"]
+        assert body_of(call(api_event("GET", f"/export/{link}")))["subscriber"]["email"] == address
+        expired = make_token(token_keys(get_settings())[0], Purpose.data, reader_id, ttl_seconds=-1)
+        reply = call(api_event("GET", f"/export/{expired}"))
+        assert reply["statusCode"] == 400 and "expired" in body_of(reply)["message"]
+
+    def test_links_from_before_leaving_stay_dead_after_coming_back(
+        self, stack: LocalAws, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        address = "revoke.return@example.com"
+        reader_id = subscribed(stack, address)
+        unsubscribe, preferences = mailed_links(reader_id)
+        assert call(api_event("POST", f"/unsubscribe/{unsubscribe}"))["statusCode"] == 200
+        monkeypatch.setattr(subscriptions, "CONFIRMATION_MAILS_PER_ADDRESS_PER_HOUR", 2)  # a second mail this hour
+        sign_up(address)
+        assert call(api_event("POST", "/subscriptions/confirm", {"token": confirm_token(stack, address)}))[
+            "statusCode"
+        ] == 200
+        assert call(api_event("GET", f"/preferences/{preferences}"))["statusCode"] == 400
+        _, fresh = mailed_links(reader_id)
+        assert call(api_event("GET", f"/preferences/{fresh}"))["statusCode"] == 200
+
+    def test_links_can_be_revoked_on_request(self, stack: LocalAws) -> None:
+        reader_id = subscribed(stack, "revoke.request@example.com")
+        unsubscribe, preferences = mailed_links(reader_id)
+        assert admin("POST", f"/admin/subscribers/{reader_id}/rotate-links")["statusCode"] == 200
+        assert call(api_event("GET", f"/preferences/{preferences}"))["statusCode"] == 400
+        assert call(api_event("POST", f"/unsubscribe/{unsubscribe}"))["statusCode"] == 400
+        new_unsubscribe, new_preferences = mailed_links(reader_id)
+        assert call(api_event("GET", f"/preferences/{new_preferences}"))["statusCode"] == 200
+        assert call(api_event("POST", f"/unsubscribe/{new_unsubscribe}"))["statusCode"] == 200
+
+
+class TestSignUpCannotTamper:
+    def test_a_second_sign_up_does_not_overwrite_a_pending_one(self, stack: LocalAws) -> None:
+        sign_up("Owner@example.com", "Owner", sections=["top"], timezone="Europe/Paris")
+        link = confirm_token(stack, "Owner@example.com")
+        sign_up("owner@example.com", "Mallory", sections=["analysis"], timezone="Asia/Tokyo")
+        assert call(api_event("POST", "/subscriptions/confirm", {"token": link}))["statusCode"] == 200
+        reader = store().get(subscriber_id("owner@example.com"))
+        assert reader and reader.status is SubscriberStatus.confirmed
+        assert (reader.email, reader.name, reader.timezone) == ("Owner@example.com", "Owner", "Europe/Paris")
+        assert [s.value for s in reader.sections] == ["top"]
+
+    def test_a_sign_up_does_not_bring_back_a_reader_who_left(self, stack: LocalAws) -> None:
+        reader_id = subscribed(stack, "left.tamper@example.com", "Lee")
+        unsubscribe, _ = mailed_links(reader_id)
+        assert call(api_event("POST", f"/unsubscribe/{unsubscribe}"))["statusCode"] == 200
+        sign_up("left.tamper@example.com", "Someone Else", timezone="Asia/Tokyo")
+        reader = store().get(reader_id)
+        assert reader and reader.status is SubscriberStatus.unsubscribed
+        assert (reader.name, reader.timezone) == ("Lee", None)
+
+    def test_a_sign_up_does_the_same_work_whatever_the_address_state(self, stack: LocalAws) -> None:
+        """Timing told confirmed and suppressed addresses apart: they skipped the database writes."""
+        subscribed(stack, "state.confirmed@example.com")
+        subscribed(stack, "state.suppressed@example.com")
+        admin("PUT", f"/admin/subscribers/{subscriber_id('state.suppressed@example.com')}/status",
+              {"status": "suppressed"})  # fmt: skip
+        reader_id = subscribed(stack, "state.left@example.com")
+        call(api_event("POST", f"/unsubscribe/{mailed_links(reader_id)[0]}"))
+        sign_up("state.pending@example.com")
+        calls: list[str] = []
+
+        def count(event_name: str, **_: Any) -> None:
+            calls.append(event_name.rsplit(".", 1)[1])
+
+        clients = [table(get_settings().subscribers_table).meta.client,
+                   table(get_settings().idempotency_table).meta.client]  # fmt: skip
+        for each in clients:
+            each.meta.events.register("before-call.dynamodb", count)
+        work = {}
+        try:
+            for state in ("confirmed", "suppressed", "left", "pending", "new"):
+                calls.clear()
+                sign_up(f"state.{state}@example.com")
+                work[state] = list(calls)
+        finally:
+            for each in clients:
+                each.meta.events.unregister("before-call.dynamodb", count)
+        assert work["confirmed"] == work["suppressed"] == work["left"] == work["pending"] == work["new"], work
+
+
+class TestLinksFollowConfiguration:
+    HOSTS: ClassVar[list[str]] = ["evil.amazonaws.com", "attacker.example", "x.execute-api.eu-west-1.amazonaws.com"]
+
+    @pytest.mark.parametrize("host", HOSTS)
+    def test_the_host_header_does_not_decide_where_mailed_links_point(
+        self, stack: LocalAws, monkeypatch: pytest.MonkeyPatch, host: str
+    ) -> None:
+        address = f"host.{host.split('.')[0]}.{len(host)}@example.com"
+        call(api_event("POST", "/subscriptions", {"email": address, "consent": True}, headers={"host": host}))
+        body = mails_to(stack, address)[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        assert f"{get_settings().api_base_url.rstrip('/')}/confirm?token=" in body
+        assert host not in body
+
+    def test_without_a_configured_url_links_name_the_api_gateway_reports(
+        self, stack: LocalAws, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("API_BASE_URL", "")
+        monkeypatch.setenv("AWS_REGION", "eu-west-1")
+        get_settings.cache_clear()
+        try:
+            call(api_event("POST", "/subscriptions", {"email": "host.none@example.com", "consent": True},
+                           headers={"host": "evil.amazonaws.com"}))  # fmt: skip
+        finally:
+            monkeypatch.undo()
+            get_settings.cache_clear()
+        body = mails_to(stack, "host.none@example.com")[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        assert "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/v1/confirm?token=" in body
+        assert "evil" not in body
+
+
+class TestStrictInput:
+    def test_consent_must_be_the_boolean_true(self, stack: LocalAws) -> None:
+        for consent in (1, "true", "yes", 1.0):
+            payload = {"email": "strict.consent@example.com", "consent": consent}
+            reply = call(api_event("POST", "/subscriptions", payload))
+            assert reply["statusCode"] == 422, consent
+        assert store().get(subscriber_id("strict.consent@example.com")) is None
+
+    def test_addresses_keep_to_rfc_lengths(self, stack: LocalAws) -> None:
+        too_long_local = "l" * 65 + "@example.com"
+        reply = sign_up(too_long_local)
+        assert reply["statusCode"] == 400 and "64" in body_of(reply)["message"]
+        assert store().get(subscriber_id(too_long_local)) is None
+        assert sign_up("l" * 64 + "@example.com")["statusCode"] == 202
+
+    def test_a_huge_number_gets_a_plain_answer(self, stack: LocalAws) -> None:
+        body = '{"email": "n@example.com", "consent": true, "name": ' + "9" * 5000 + "}"
+        reply = call(api_event("POST", "/subscriptions", body))
+        assert reply["statusCode"] == 422
+        message = body_of(reply)["message"]
+        assert "digits" in message and "int" not in message.lower() and "sys." not in message
+
+    def test_every_json_answer_says_nosniff(self, stack: LocalAws) -> None:
+        replies = [
+            sign_up("nosniff@example.com"),  # 202
+            call(api_event("GET", "/nothing/here")),  # 404
+            call(api_event("GET", "/admin/subscribers")),  # 401, before routing
+            call(api_event("POST", "/subscriptions", "x" * 20_000)),  # 413, before routing
+            admin("GET", "/admin/sources"),  # 200
+        ]
+        for reply in replies:
+            assert header(reply, "X-Content-Type-Options") == "nosniff", reply

@@ -237,6 +237,8 @@ class TestCli:
             ["edition", "send", "2026-W01"],
             ["sources", "add", "Bad Id!", "x", "notaurl"],
             ["subscribers", "list", "--status", "weird"],
+            ["pick", "http://127.0.0.1:9/refused"],  # nobody listens: connection refused
+            ["pick", "http://invalid.invalid/x"],  # no such host
         ],
     )
     def test_user_errors_are_one_line(self, stack: LocalAws, args: list[str]) -> None:
@@ -245,6 +247,15 @@ class TestCli:
         assert "Traceback" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
         assert result.stderr.startswith("digest: error:")
+
+    def test_import_of_a_field_beyond_the_csv_limit_is_one_line(self, stack: LocalAws, tmp_path: Path) -> None:
+        csv = tmp_path / "huge.csv"
+        csv.write_text("email,name\nok@example.com,Ok\nbig@example.com," + "x" * 140_000 + "\n")
+        result = run_cli("subscribers", "import", str(csv), env=self.env(stack))
+        assert result.returncode != 0 and "Traceback" not in result.stderr
+        assert result.stderr.strip().splitlines() == [
+            "digest: error: the CSV cannot be read at line 3: field larger than field limit (131072)"
+        ]
 
     def test_import_reports_bad_rows_and_imports_the_rest(self, stack: LocalAws, tmp_path: Path) -> None:
         csv = tmp_path / "readers.csv"

@@ -74,7 +74,7 @@ def test_the_mailto_of_a_composed_message_unsubscribes_its_reader(stack: LocalAw
 
 def test_without_a_token_only_an_authenticated_sender_is_unsubscribed(stack: LocalAws) -> None:
     reader("plain.sender@example.com")
-    forged = invoke(mail("please stop", sender="<plain.sender@example.com>", spf="FAIL", dkim="GRAY"))
+    forged = invoke(mail("please stop", sender="<plain.sender@example.com>", spf="FAIL", dkim="GRAY", dmarc="GRAY"))
     assert forged[0].startswith("ignored: no unsubscribe token") and "authenticated" in forged[0]
     spoofed = invoke(mail("stop", sender="plain.sender@example.com", spf="PASS", dmarc="FAIL"))
     assert spoofed[0].startswith("ignored:")
@@ -150,3 +150,43 @@ def test_oversized_and_hostile_subjects_are_ignored(stack: LocalAws) -> None:
     for subject in hostile:
         assert invoke(mail(subject, sender="<nobody@example.com>", spf="FAIL"))[0].startswith("ignored:")
     assert status("hostile@example.com") is SubscriberStatus.confirmed
+
+
+def _with_results(event: dict[str, Any], *results: str) -> dict[str, Any]:
+    headers = event["Records"][0]["ses"]["mail"]["headers"]
+    headers[:0] = [{"name": "Authentication-Results", "value": value} for value in results]
+    return event
+
+
+def test_a_forged_sender_cannot_unsubscribe_a_reader_by_mail(stack: LocalAws) -> None:
+    """The attack: envelope sender on the attacker's own domain (SPF PASS), From: the victim, whose
+    domain has no DMARC record (GRAY), and no DKIM signature, or the attacker's own."""
+    reader("forged.victim@example.com")
+    victim = "Victim <forged.victim@example.com>"
+    unsigned = mail("stop", sender=victim, spf="PASS", dkim="GRAY", dmarc="GRAY")
+    own_signature = _with_results(
+        mail("stop", sender=victim, spf="PASS", dkim="PASS", dmarc="GRAY"),
+        "amazonses.com; spf=pass smtp.mailfrom=attacker.example; dkim=pass header.i=@attacker.example",
+    )
+    planted = _with_results(  # a header the attacker wrote, below SES's own
+        mail("stop", sender=victim, spf="PASS", dkim="PASS", dmarc="GRAY"),
+        "amazonses.com; dkim=pass header.i=@attacker.example",
+        "amazonses.com; dkim=pass header.i=@example.com",
+    )
+    for event in (unsigned, own_signature, planted):
+        result = invoke(event)[0]
+        assert result.startswith("ignored:") and "not authenticated" in result, result
+    assert status("forged.victim@example.com") is SubscriberStatus.confirmed
+
+
+def test_a_sender_whose_domain_is_authenticated_is_unsubscribed(stack: LocalAws) -> None:
+    reader("signed.reader@example.com")
+    signed = _with_results(
+        mail("stop", sender="<signed.reader@example.com>", spf="GRAY", dkim="PASS", dmarc="GRAY"),
+        "amazonses.com; spf=none; dkim=pass header.i=@mail.example.com header.d=example.com; dmarc=none",
+    )
+    assert invoke(signed) == [f"unsubscribed: {subscriber_id('signed.reader@example.com')}"]
+    reader("dmarc.reader@example.com")
+    assert invoke(mail("stop", sender="<dmarc.reader@example.com>", spf="GRAY", dkim="GRAY", dmarc="PASS")) == [
+        f"unsubscribed: {subscriber_id('dmarc.reader@example.com')}"
+    ]

@@ -12,12 +12,12 @@ import pytest
 
 from digest.mail.compose import Envelope, Letter, Reader, compose
 from digest.models import Section, SubscriberStatus
-from digest.readers import ReaderError, parse_import, subscriber_id
+from digest.readers import ReaderError, csv_safe, csv_value, parse_import, subscriber_id
 from digest.render.edition import PREFERENCES_URL, READER_NAME, UNSUBSCRIBE_URL
 from digest.stories.summary import summarise
 from digest.stories.window import WeekError, edition_window, send_time
 from digest.text import sentences
-from digest.tokens import Purpose, TokenError, make_token, read_token
+from digest.tokens import Purpose, TokenError, make_token, read_token, reader_subject, split_subject
 
 
 class TestTokens:
@@ -195,3 +195,23 @@ def test_local_invocations_print_no_metrics_when_metrics_are_off(capsys: pytest.
     assert os.environ.get("POWERTOOLS_METRICS_DISABLED") == "true"  # set by tests/conftest.py, as local runs do
     assert [invoke(handler, {"n": n}, "test") for n in range(150)] == list(range(150))
     assert capsys.readouterr().out == ""
+
+
+CSV_VALUES = ["=1+1", "+x@example.com", "-2", "@SUM(A1)", "\tx", "\uff1dcmd()", "\uff0b1",
+              "'quoted", "''", "'=x", "plain", ""]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", CSV_VALUES)
+def test_csv_neutralising_round_trips_and_leaves_no_formula(value: str) -> None:
+    cell = csv_safe(value)
+    assert csv_value(cell) == value
+    assert not cell[:1] or cell[:1] == "'" or cell[:1] not in "=+-@\t\r\n\uff1d\uff0b\uff0d\uff20"
+
+
+def test_reader_subjects_carry_the_token_version() -> None:
+    assert reader_subject("abc") == "abc"  # links from before versions read as version 0
+    assert split_subject("abc") == ("abc", 0, None)
+    assert split_subject(reader_subject("abc", 3)) == ("abc", 3, None)
+    assert split_subject(reader_subject("abc", 0, "n0nce")) == ("abc", 0, "n0nce")
+    with pytest.raises(TokenError):
+        split_subject("abc-x")

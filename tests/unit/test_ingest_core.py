@@ -612,6 +612,12 @@ class _Handler(BaseHTTPRequestHandler):
         if body:
             self.wfile.write(body)
 
+    def _drip(self, data: bytes) -> None:
+        for byte in data:
+            self.wfile.write(bytes([byte]))
+            self.wfile.flush()
+            time.sleep(0.15)
+
     def do_GET(self) -> None:
         path = self.path.split("?")[0]
         with self.lock:
@@ -641,6 +647,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             for _ in range(10):
                 self.wfile.write(b"y" * 1000)
+        elif path == "/drip-body":  # every byte well within the socket timeout; the whole far beyond it
+            self.send_response(200)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self._drip(b"x" * 30)
+        elif path == "/drip-headers":
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            self._drip(b"X-Slow: " + b"y" * 30)
         elif path == "/loop":
             self._send(302, headers={"Location": "/loop"})
         elif path == "/hop":
@@ -706,6 +720,15 @@ def test_fetch_times_out(server: str) -> None:
     started = time.monotonic()
     with pytest.raises(FetchError, match=r"timed out after 0\.6 s"):
         _fetcher().fetch(f"{server}/slow")
+    assert time.monotonic() - started < 1.4
+
+
+@pytest.mark.parametrize("path", ["/drip-body", "/drip-headers"])
+def test_fetch_deadline_bounds_a_slow_drip(server: str, path: str) -> None:
+    """The attack: one byte every 0.15 s for 4.5 s never trips a socket timeout of 0.6 s."""
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"timed out after 0\.6 s"):
+        _fetcher().fetch(f"{server}{path}")
     assert time.monotonic() - started < 1.4
 
 
@@ -779,6 +802,11 @@ def test_fetch_is_thread_safe(server: str) -> None:
         ("fc00::1", False),
         ("::ffff:127.0.0.1", False),
         ("240.0.0.1", False),
+        ("2002:7f00:1::", False),  # 6to4 of 127.0.0.1
+        ("2002:a9fe:a9fe::", False),  # 6to4 of 169.254.169.254
+        ("2002:808:808::", True),  # 6to4 of 8.8.8.8
+        ("64:ff9b::a00:1", False),  # NAT64 of 10.0.0.1
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", False),  # Teredo, client 127.0.0.1
     ],
 )
 def test_is_public_address(address: str, public: bool) -> None:

@@ -19,7 +19,7 @@ from digest.api.subscriptions import erase_reader
 from digest.mail.compose import Letter, compose
 from digest.mail.service import envelope, mail_reader
 from digest.models import Edition, EditionStatus, Subscriber, SubscriberStatus
-from digest.readers import ReaderError, normalise_email, parse_import, subscriber_id
+from digest.readers import ReaderError, csv_safe, normalise_email, parse_import, subscriber_id
 from digest.render.edition import RenderedEdition
 from digest.render.publish import render
 from digest.settings import Settings
@@ -141,19 +141,14 @@ def export_readers(settings: Settings) -> Iterator[str]:
         buffer.truncate()
         writer.writerow(
             [
-                _csv_safe(reader.email),
-                _csv_safe(reader.name or ""),
+                csv_safe(reader.email),
+                csv_safe(reader.name or ""),
                 ";".join(s.value for s in reader.sections),
                 reader.timezone or "",
                 reader.status.value,
             ]
         )
         yield buffer.getvalue()
-
-
-def _csv_safe(value: str) -> str:
-    """No formula injection when the export is opened in a spreadsheet."""
-    return "'" + value if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
 
 
 # ---------------------------------------------------------------- editions

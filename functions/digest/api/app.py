@@ -15,6 +15,7 @@ import base64
 import binascii
 import hmac
 import json
+import os
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
 
@@ -61,7 +62,7 @@ from digest.store.secrets import admin_api_key, token_keys
 from digest.store.sources import SourceStore
 from digest.stories.editing import EditError
 from digest.stories.service import EditionError, edit_edition, set_status
-from digest.tokens import Purpose, TokenError, issue
+from digest.tokens import Purpose, TokenError, issue, reader_subject
 
 app = APIGatewayRestResolver(enable_validation=True)
 
@@ -166,14 +167,17 @@ def _requester(source: str | None = None) -> subscriptions.Requester:
 
 
 def _base_url() -> str:
-    """Where links in mails point: the configured URL, or the API's own address when none is set."""
-    host = _header("host")
-    if host.endswith(".amazonaws.com"):
-        return f"https://{host}/{app.current_event.request_context.stage}"
+    """Where links in mails point: the configured URL, else the API's own execute-api address, built
+    from what API Gateway (not the client) says: the API id and stage.  Never the Host header, which
+    the client writes."""
     configured = get_settings().api_base_url
     if configured:
         return configured.rstrip("/")
-    return f"https://{host}" if host else ""
+    context = app.current_event.request_context
+    region = os.environ.get("AWS_REGION", "")
+    if not (context.api_id and region and context.stage):
+        raise RuntimeError("API_BASE_URL is not set and the request names no API id and stage")
+    return f"https://{context.api_id}.execute-api.{region}.amazonaws.com/{context.stage}"
 
 
 def _settings() -> Settings:
@@ -349,9 +353,10 @@ def confirm_subscription(request: Annotated[TokenRequest, Body()]) -> Response[A
     responses={200: _html("The unsubscribe page"), **_errors(400, 404, 422)},
 )
 def unsubscribe_page(token: Token) -> Response[str]:
-    reader = subscriptions.reader_for(get_settings(), token, Purpose.unsubscribe)
-    preferences_token = issue(token_keys(get_settings())[0], Purpose.preferences, reader.id)
-    return pages.render("unsubscribe.html.j2", "Unsubscribe", token=token, preferences_token=preferences_token)
+    # No way to the preferences from here: that link would be one more that opens the reader's
+    # settings, minted for whoever holds a forwarded issue.
+    subscriptions.reader_for(get_settings(), token, Purpose.unsubscribe)
+    return pages.render("unsubscribe.html.j2", "Unsubscribe", token=token)
 
 
 @app.post(
@@ -377,7 +382,8 @@ def _preferences(reader: Subscriber) -> Preferences:
 def _preferences_page(token: str, reader: Subscriber, *, notice: str | None = None) -> Response[str]:
     unsubscribe_token = None
     if reader.status in {SubscriberStatus.confirmed, SubscriberStatus.pending}:
-        unsubscribe_token = issue(token_keys(get_settings())[0], Purpose.unsubscribe, reader.id)
+        subject = reader_subject(reader.id, reader.token_version)
+        unsubscribe_token = issue(token_keys(get_settings())[0], Purpose.unsubscribe, subject)
     return pages.render(
         "preferences.html.j2",
         "Your preferences",
@@ -431,9 +437,32 @@ def post_preferences(
     return _preferences_page(token, reader, notice="Saved.")
 
 
+@app.post(
+    "/preferences/<token>/data-link",
+    summary="Mail the reader a link (valid 24 hours) to their data: export and erase",
+    tags=["readers"],
+    responses=responses({202: _both(Accepted, "The link is on its way")}, 400, 404, 429),
+)
+def request_data_link(token: Token) -> Response[Any]:
+    subscriptions.mail_data_link(get_settings(), token, _base_url())
+    page = pages.message("Check your inbox", "We have sent you a link to your data. It works for 24 hours.", status=202)
+    return _reply(202, Accepted(message="A link to your data is on its way to your address."), html=page)
+
+
+@app.get(
+    "/data/<token>",
+    summary="The page a data link opens: download everything, or erase it",
+    tags=["pages"],
+    responses={200: _html("The data page"), **_errors(400, 404, 422)},
+)
+def data_page(token: Token) -> Response[str]:
+    reader = subscriptions.data_reader(get_settings(), token)
+    return pages.render("data.html.j2", "Your data", token=token, reader=reader)
+
+
 @app.get(
     "/export/<token>",
-    summary="Everything stored about the reader: record, consents, send-log rows",
+    summary="Everything stored about the reader: record, consents, send-log rows (a mailed data link)",
     tags=["readers"],
     responses=responses({200: _json(DataExport, "The reader's data")}, 400, 404),
 )
@@ -447,7 +476,7 @@ def export_data(token: Token) -> Response[Any]:
 
 @app.post(
     "/erase/<token>",
-    summary="Erase the reader's personal data (keeps only the address's hash, marked erased)",
+    summary="Erase the reader's personal data (keeps only the address's hash, marked erased; a mailed data link)",
     tags=["readers"],
     responses=responses({200: _both(StatusReply, "Erased")}, 400, 404),
 )
@@ -591,6 +620,18 @@ def erase_subscriber(reader_id: ReaderId) -> Response[Any]:
     _require_admin()
     admin.erase_reader_by_id(get_settings(), reader_id)
     return _reply(200, StatusReply(status=SubscriberStatus.erased))
+
+
+@app.post(
+    "/admin/subscribers/<reader_id>/rotate-links",
+    summary="Revoke every link the reader was sent (unsubscribe, preferences, data); new mail carries new ones",
+    tags=["admin"],
+    security=ADMIN,
+    responses=admin_responses({200: _json(StatusReply, "Done: the reader's status")}, 404),
+)
+def rotate_links(reader_id: ReaderId) -> Response[Any]:
+    _require_admin()
+    return _reply(200, StatusReply(status=subscriptions.rotate_links(get_settings(), reader_id).status))
 
 
 # ---------------------------------------------------------------- admin: sources
@@ -804,10 +845,43 @@ def _early(status: int, message: str) -> dict[str, Any]:
     """A response given before routing (the admin key, the body size)."""
     return {
         "statusCode": status,
-        "multiValueHeaders": {"Content-Type": [content_types.APPLICATION_JSON]},
+        "multiValueHeaders": {"Content-Type": [content_types.APPLICATION_JSON], **NOSNIFF},
         "body": json.dumps({"message": message}),
         "isBase64Encoded": False,
     }
+
+
+NOSNIFF = {"X-Content-Type-Options": ["nosniff"]}  # a JSON answer is never sniffed into a page
+MAX_DIGITS = 100  # far more than any number of this API; Python's own limit (4,300) answers with its internals
+
+
+class _LongNumber(ValueError):
+    pass
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise _LongNumber
+    return int(text)
+
+
+def _has_long_number(body: str) -> bool:
+    """True for a JSON body with an integer too long to be anything but an attack."""
+    try:
+        json.loads(body, parse_int=_bounded_int)
+    except _LongNumber:
+        return True
+    except ValueError:
+        return False  # not JSON: the route's validation says so
+    return False
+
+
+def _with_nosniff(reply: dict[str, Any]) -> dict[str, Any]:
+    headers = reply.setdefault("multiValueHeaders", {}) or {}
+    if not any(name.lower() == "x-content-type-options" for name in [*headers, *(reply.get("headers") or {})]):
+        headers.update(NOSNIFF)
+        reply["multiValueHeaders"] = headers
+    return reply
 
 
 def _lower_headers(event: dict[str, Any]) -> dict[str, str]:
@@ -878,10 +952,13 @@ def resolve(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if len(body) > limit:
         return _early(413, f"The request body is larger than {limit} bytes.")
     content_type = headers.get("content-type", "").lower()
-    if body and (not content_type or content_type.startswith("application/json")) and _too_deep(body):
-        return _early(422, "The JSON body is nested too deeply.")
+    if body and (not content_type or content_type.startswith("application/json")):
+        if _too_deep(body):
+            return _early(422, "The JSON body is nested too deeply.")
+        if _has_long_number(body):
+            return _early(422, f"A number in the JSON body has more than {MAX_DIGITS} digits.")
     is_form = content_type.startswith("application/x-www-form-urlencoded")
     if str(event.get("httpMethod", "")).upper() == "POST" and path in FORM_FIELDS and is_form:
         event = _form_as_json(event, path, body)
         app.append_context(page=True)
-    return app.resolve(event, context)
+    return _with_nosniff(app.resolve(event, context))

@@ -61,6 +61,14 @@ class SubscribeRequest(Strict):
 
     _zone = field_validator("timezone")(known_zone)
 
+    @field_validator("consent", mode="before")
+    @classmethod
+    def _strictly_true(cls, value: Any) -> Any:
+        """JSON ``true`` only: 1 or "yes" is not someone agreeing to a privacy policy."""
+        if value is not True:
+            raise ValueError("consent must be the JSON boolean true")
+        return value
+
 
 class TokenRequest(Strict):
     token: str = Field(min_length=10, max_length=TOKEN_MAX)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from digest.mail.compose import compose_notice
 from digest.mail.inbound import MailedUnsubscribe
 from digest.mail.service import envelope
-from digest.models import Consent, Section, Subscriber, SubscriberStatus
+from digest.models import Consent, PendingSignup, Section, Subscriber, SubscriberStatus
 from digest.readers import ReaderError, normalise_email, subscriber_id
 from digest.settings import Settings
 from digest.store.limits import Limits
@@ -24,13 +25,14 @@ from digest.store.mailer import send_raw
 from digest.store.secrets import token_keys
 from digest.store.sendlog import SendLog
 from digest.store.subscribers import SubscriberStore
-from digest.tokens import TTL_SECONDS, Purpose, issue, read_token
+from digest.tokens import TTL_SECONDS, Purpose, TokenError, issue, read_token, reader_subject, split_subject
 
 CONFIRM_TTL = TTL_SECONDS[Purpose.confirm]
 HOUR = 3600
 # Abuse limits: fixed one-hour windows, counted atomically in DynamoDB (store/limits.py).
 SIGNUPS_PER_IP_PER_HOUR = 20
 CONFIRMATION_MAILS_PER_ADDRESS_PER_HOUR = 1
+DATA_MAILS_PER_READER_PER_HOUR = 3
 KEEP_PENDING_CONSENTS = 20  # an unconfirmed address's sign-up attempts kept (the item must stay small)
 
 
@@ -72,8 +74,12 @@ def subscribe(
     base_url: str,
     requester: Requester,
 ) -> None:
-    """Record a pending reader and mail a confirmation link; a known address learns nothing new.
+    """Record a sign-up and mail its confirmation link; a known address learns nothing new.
 
+    The same work whatever state the address is in (one read, one counter, one conditional write),
+    so neither the answer nor its timing tells a confirmed or suppressed address from a new one.
+    What the sign-up asks for is kept aside (``Subscriber.signup``) and applied only by the mailed
+    link: signing up someone else's address changes nothing of theirs and brings back nobody who left.
     Raises ReaderError for an address that is not one, RateLimited when the requester's IP has
     signed up too often.  At most one confirmation mail per address per hour, whatever happens.
     """
@@ -84,65 +90,112 @@ def subscribe(
     ):
         raise RateLimited("Too many sign-ups from this network; please try again in an hour.")
     store = _store(settings)
-    reader = store.get(subscriber_id(address))
-    if reader and reader.status in {SubscriberStatus.confirmed, SubscriberStatus.suppressed}:
-        return  # nothing to do, and nothing that would tell the requester so
-    now = datetime.now(UTC)
-    consent = requester.consent("subscribe", policy_version)
-    if reader is None or reader.status is SubscriberStatus.erased:
-        reader = Subscriber(id=subscriber_id(address), email=address, created=now, consents=[])
-    reader = reader.model_copy(
-        update={
-            "email": address,
-            "name": name or reader.name,
-            "sections": sections or reader.sections,
-            "timezone": timezone or reader.timezone,
-            "status": SubscriberStatus.pending,
-            "updated": now,
-            "consents": [*reader.consents, consent][-KEEP_PENDING_CONSENTS:]
-            if reader.status is SubscriberStatus.pending
-            else [*reader.consents, consent],
-        }
+    reader_id = subscriber_id(address)
+    before = store.get(reader_id)
+    may_mail = limits.hit("confirm-mail", reader_id, limit=CONFIRMATION_MAILS_PER_ADDRESS_PER_HOUR, window_seconds=HOUR)
+    signup = PendingSignup(
+        nonce=secrets.token_hex(8),
+        email=address,
+        name=name,
+        sections=sections,
+        timezone=timezone,
+        consent=requester.consent("subscribe", policy_version),
     )
-    store.put(reader)
-    if limits.hit("confirm-mail", reader.id, limit=CONFIRMATION_MAILS_PER_ADDRESS_PER_HOUR, window_seconds=HOUR):
-        _send_confirmation(settings, reader, base_url)
+    after = signed_up(before, reader_id, signup, may_mail=may_mail, now=datetime.now(UTC))
+    written = store.put_if_unchanged(after, before)
+    if written and may_mail and after.signup is signup:
+        _send_confirmation(settings, after, signup, base_url)
 
 
-def _send_confirmation(settings: Settings, reader: Subscriber, base_url: str) -> None:
-    token = issue(token_keys(settings)[0], Purpose.confirm, reader.id)
+def signed_up(
+    before: Subscriber | None, reader_id: str, signup: PendingSignup, *, may_mail: bool, now: datetime
+) -> Subscriber:
+    """The reader after a sign-up (pure).  Only a sign-up that will be mailed is kept aside."""
+    if before is None or before.status is SubscriberStatus.erased:
+        return Subscriber(
+            id=reader_id,
+            email=signup.email,
+            created=now,
+            updated=now,
+            consents=[signup.consent],
+            signup=signup,
+            token_version=before.token_version if before else 0,
+        )
+    if before.status is SubscriberStatus.pending:
+        consents = [*before.consents, signup.consent][-KEEP_PENDING_CONSENTS:]
+        update: dict[str, Any] = {"consents": consents, "updated": now}
+        return before.model_copy(update={**update, "signup": signup} if may_mail else update)
+    if before.status is SubscriberStatus.unsubscribed and may_mail:
+        return before.model_copy(update={"signup": signup, "updated": now})
+    return before  # confirmed, suppressed (or no mail due): written back unchanged
+
+
+def _send_confirmation(settings: Settings, reader: Subscriber, signup: PendingSignup, base_url: str) -> None:
+    subject = reader_subject(reader.id, reader.token_version, signup.nonce)
+    token = issue(token_keys(settings)[0], Purpose.confirm, subject)
     text = (
         f"Please confirm that you want {settings.newsletter_name} every week:\n\n"
         f"{base_url}/confirm?token={token}\n\n"
         "The link works for 7 days. If you did not ask for it, ignore this message and nothing will be sent.\n"
     )
     raw = compose_notice(
-        envelope(settings, "confirm"), reader.email, f"Confirm your subscription to {settings.newsletter_name}", text
+        envelope(settings, "confirm"), signup.email, f"Confirm your subscription to {settings.newsletter_name}", text
     )
     send_raw(
         settings.sender_address,
-        reader.email,
+        signup.email,
         raw,
         configuration_set=settings.ses_configuration_set,
         tags={"purpose": "confirm"},
     )
 
 
-def reader_for(settings: Settings, token: str, purpose: Purpose) -> Subscriber:
-    """The reader a token names; TokenError for a bad token, LookupError when the reader is gone."""
-    reader = _store(settings).get(read_token(token_keys(settings), token, purpose))
+def _reader(settings: Settings, token: str, purpose: Purpose) -> tuple[Subscriber, str | None]:
+    reader_id, version, nonce = split_subject(read_token(token_keys(settings), token, purpose))
+    reader = _store(settings).get(reader_id)
     if reader is None or reader.status is SubscriberStatus.erased:
         raise LookupError("This subscription no longer exists.")
-    return reader
+    if version != reader.token_version:
+        raise TokenError("This link is no longer valid; please use the one in your latest mail.")
+    return reader, nonce
+
+
+def reader_for(settings: Settings, token: str, purpose: Purpose) -> Subscriber:
+    """The reader a token names; TokenError for a bad or revoked token, LookupError when the reader is gone."""
+    return _reader(settings, token, purpose)[0]
 
 
 def confirm(settings: Settings, token: str, requester: Requester) -> Subscriber:
-    reader = reader_for(settings, token, Purpose.confirm)
-    if reader.status is SubscriberStatus.pending:
-        reader.status = SubscriberStatus.confirmed
-        reader.updated = datetime.now(UTC)
-        reader.consents.append(requester.consent("confirm", _last_policy(reader)))
-        _store(settings).put(reader)
+    """Apply the mailed sign-up the link names: the reader is confirmed with what that sign-up asked for."""
+    reader, nonce = _reader(settings, token, Purpose.confirm)
+    signup = reader.signup
+    if signup is None or nonce is None or not hmac.compare_digest(signup.nonce, nonce):
+        if reader.status is SubscriberStatus.confirmed and signup is None:
+            return reader  # a second click
+        if reader.status is SubscriberStatus.pending and signup is None and nonce is None:
+            signup = PendingSignup(  # a link mailed before sign-ups were kept aside
+                nonce="", email=reader.email, name=reader.name, sections=reader.sections,
+                timezone=reader.timezone, consent=(reader.consents or [requester.consent("subscribe")])[-1],
+            )  # fmt: skip
+        else:
+            raise TokenError("This link has been replaced by a newer one; please sign up again.")
+    returning = reader.status is not SubscriberStatus.pending  # back after leaving: old links stay dead
+    confirmation = requester.consent("confirm", signup.consent.policy_version or _last_policy(reader))
+    consents = reader.consents if not returning else [*reader.consents, signup.consent]
+    reader = reader.model_copy(
+        update={
+            "email": signup.email,
+            "name": signup.name,
+            "sections": signup.sections,
+            "timezone": signup.timezone,
+            "status": SubscriberStatus.confirmed,
+            "updated": datetime.now(UTC),
+            "signup": None,
+            "consents": [*consents, confirmation],
+            "token_version": reader.token_version + 1 if returning else reader.token_version,
+        }
+    )
+    _store(settings).put(reader)
     return reader
 
 
@@ -197,9 +250,44 @@ def update_preferences(settings: Settings, token: str, changes: dict[str, Any]) 
     return reader
 
 
+def mail_data_link(settings: Settings, token: str, base_url: str) -> None:
+    """Mail the reader a short-lived link to their data (export, erase): a preferences link, which
+    never expires and travels with every forwarded issue, does not open the data itself."""
+    reader = reader_for(settings, token, Purpose.preferences)
+    limits = Limits(settings.idempotency_table)
+    if not limits.hit("data-mail", reader.id, limit=DATA_MAILS_PER_READER_PER_HOUR, window_seconds=HOUR):
+        raise RateLimited("A link to your data was mailed a moment ago; please look in your inbox.")
+    data_token = issue(token_keys(settings)[0], Purpose.data, reader_subject(reader.id, reader.token_version))
+    text = (
+        "You asked for your data. This link shows what we store about you, and lets you erase it:\n\n"
+        f"{base_url}/data/{data_token}\n\n"
+        "The link works for 24 hours. If you did not ask for it, ignore this message.\n"
+    )
+    raw = compose_notice(envelope(settings, "data"), reader.email, f"Your data at {settings.newsletter_name}", text)
+    send_raw(
+        settings.sender_address, reader.email, raw, configuration_set=settings.ses_configuration_set,
+        tags={"purpose": "data"},
+    )  # fmt: skip
+
+
+def rotate_links(settings: Settings, reader_id: str) -> Subscriber:
+    """Revoke every link the reader was ever sent (the next mail carries new ones)."""
+    store = _store(settings)
+    reader = store.get(reader_id)
+    if reader is None or reader.status is SubscriberStatus.erased:
+        raise LookupError(f"no reader {reader_id}")
+    reader = reader.model_copy(update={"token_version": reader.token_version + 1, "updated": datetime.now(UTC)})
+    store.put(reader)
+    return reader
+
+
+def data_reader(settings: Settings, token: str) -> Subscriber:
+    return reader_for(settings, token, Purpose.data)
+
+
 def export(settings: Settings, token: str) -> dict[str, Any]:
     """Everything stored about the reader: the record, the consents, and every send-log row."""
-    reader = reader_for(settings, token, Purpose.preferences)
+    reader = reader_for(settings, token, Purpose.data)
     return {
         "subscriber": reader.model_dump(mode="json", exclude={"consents"}),
         "consents": [c.model_dump(mode="json") for c in reader.consents],
@@ -209,12 +297,19 @@ def export(settings: Settings, token: str) -> dict[str, Any]:
 
 def erase(settings: Settings, token: str) -> None:
     """Remove everything personal; keep only the id (a hash of the address) marked erased."""
-    reader = reader_for(settings, token, Purpose.preferences)
+    reader = reader_for(settings, token, Purpose.data)
     erase_reader(settings, reader.id)
 
 
 def erase_reader(settings: Settings, reader_id: str) -> None:
+    """Keep the id, marked erased, and a new token version: no link issued before works again,
+    even after the address signs up afresh."""
     now = datetime.now(UTC)
+    before = _store(settings).get(reader_id)
+    version = before.token_version + 1 if before else 0
     _store(settings).put(
-        Subscriber(id=reader_id, email="", status=SubscriberStatus.erased, created=now, updated=now, consents=[])
-    )
+        Subscriber(
+            id=reader_id, email="", status=SubscriberStatus.erased, created=now, updated=now, consents=[],
+            token_version=version,
+        )
+    )  # fmt: skip

@@ -10,6 +10,7 @@ becomes a ``FetchError`` whose message can be shown to an editor.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 import socket
@@ -23,6 +24,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import (
     ConnectTimeoutError,
     DecodeError,
@@ -116,10 +118,16 @@ def parse_max_age(cache_control: str | None) -> int | None:
 
 
 def is_public_address(address: str) -> bool:
-    """True for a globally routable address; False for private, loopback, link-local, reserved, ..."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    """True for a globally routable address; False for private, loopback, link-local, reserved, ...
+
+    IPv6 addresses that carry an IPv4 one (mapped, 6to4, Teredo, NAT64) are judged by that IPv4
+    address: ``2002:7f00:1::`` is 127.0.0.1 through a 6to4 relay.
+    """
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None:
+            ip = embedded
     return not (
         ip.is_private
         or ip.is_loopback
@@ -129,6 +137,97 @@ def is_public_address(address: str) -> bool:
         or ip.is_unspecified
         or not ip.is_global
     )
+
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]  # the client's address
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+class _Deadline:
+    """Ends a request at its deadline whatever the peer does.
+
+    Socket timeouts restart with every byte, so a server that drips one byte a second never trips
+    them.  A timer shuts down the request's sockets when the deadline passes (through a duplicate
+    of each, so the descriptor cannot be reused under us); the blocked read then returns at once.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = False
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        timer = threading.Timer(max(0.0, seconds), self._expire)
+        timer.daemon = True
+        self._timer: threading.Timer | None = timer
+        timer.start()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            if self._timer is None:
+                return
+            self._sockets.append(sock.dup())
+            if self.expired:
+                self._shut(self._sockets[-1])
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                self._shut(sock)
+
+    @staticmethod
+    def _shut(sock: socket.socket) -> None:
+        with contextlib.suppress(OSError):  # already closed by the peer
+            sock.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            for sock in self._sockets:
+                sock.close()
+            self._sockets.clear()
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._deadline = deadline
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        self._deadline.watch(sock)  # before TLS: a dripped handshake is bounded too
+        return sock
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._deadline = deadline
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        self._deadline.watch(sock)
+        return sock
+
+
+class _Pool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _TLSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
 
 
 class Fetcher:
@@ -263,35 +362,51 @@ class Fetcher:
         if modified:
             headers["If-Modified-Since"] = modified
         timeout = urllib3.Timeout(connect=min(self.connect_timeout, remaining), read=remaining)
+        deadline = _Deadline(remaining)
         pool: urllib3.HTTPConnectionPool
         if scheme == "https":
             # Connect to the checked address; TLS still verifies the certificate for the host name.
-            pool = urllib3.HTTPSConnectionPool(
+            pool = _TLSPool(
                 address, port, timeout=timeout, retries=False, maxsize=1, cert_reqs="CERT_REQUIRED",
-                server_hostname=host, assert_hostname=host,
+                server_hostname=host, assert_hostname=host, deadline=deadline,
             )  # fmt: skip
         else:
-            pool = urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False, maxsize=1)
+            pool = _Pool(address, port, timeout=timeout, retries=False, maxsize=1, deadline=deadline)
+        timed_out = FetchError(f"timed out after {self.total_timeout:g} s")
         try:
-            return self._exchange(pool, url, path, headers, host, etag, modified, until)
-        except FetchError:
-            raise
-        except NewConnectionError as exc:  # first: urllib3 makes it a subclass of ConnectTimeoutError
-            raise FetchError(f"could not connect to {host}: {_reason(exc)}") from exc
-        except (ConnectTimeoutError, ReadTimeoutError, TimeoutError) as exc:
-            raise FetchError(f"timed out after {self.total_timeout:g} s") from exc
-        except SSLError as exc:
-            raise FetchError(f"TLS error talking to {host}: {_reason(exc)}") from exc
-        except DecodeError as exc:
-            raise FetchError(f"could not decode the response body: {_reason(exc)}") from exc
-        except ProtocolError as exc:
-            if _is_timeout(exc):
-                raise FetchError(f"timed out after {self.total_timeout:g} s") from exc
-            raise FetchError(f"connection to {host} broken: {_reason(exc)}") from exc
-        except (HTTPError, OSError) as exc:
-            raise FetchError(f"request to {host} failed: {_reason(exc)}") from exc
+            outcome = self._exchange(pool, url, path, headers, host, etag, modified, until)
+        except Exception as exc:
+            if deadline.expired:  # whatever the cut connection looked like to urllib3
+                raise timed_out from exc
+            failure = None if isinstance(exc, FetchError) else self._failure(exc, host)
+            if failure is None:
+                raise
+            raise failure from exc
         finally:
+            deadline.close()
             pool.close()
+        if deadline.expired:  # a body read to "end of file" that was really the cut
+            raise timed_out
+        return outcome
+
+    def _failure(self, exc: Exception, host: str) -> FetchError | None:
+        """The FetchError a transport exception means (None for anything else: a bug)."""
+        timed_out = FetchError(f"timed out after {self.total_timeout:g} s")
+        if isinstance(exc, NewConnectionError):  # first: urllib3 makes it a subclass of ConnectTimeoutError
+            return FetchError(f"could not connect to {host}: {_reason(exc)}")
+        if isinstance(exc, ConnectTimeoutError | ReadTimeoutError | TimeoutError):
+            return timed_out
+        if isinstance(exc, SSLError):
+            return FetchError(f"TLS error talking to {host}: {_reason(exc)}")
+        if isinstance(exc, DecodeError):
+            return FetchError(f"could not decode the response body: {_reason(exc)}")
+        if isinstance(exc, ProtocolError):
+            if _is_timeout(exc):
+                return timed_out
+            return FetchError(f"connection to {host} broken: {_reason(exc)}")
+        if isinstance(exc, HTTPError | OSError):
+            return FetchError(f"request to {host} failed: {_reason(exc)}")
+        return None
 
     def _exchange(
         self,

@@ -29,6 +29,7 @@ from digest.settings import get_settings
 
 MAX_REQUEST = 6_000_000  # API Gateway takes 10 MB; nothing of ours needs more than the import's 5 MB
 HANDLER_LOCK = threading.Lock()
+REQUEST_TIMEOUT = 30.0
 TEXT_TYPES = ("text/", "application/json", "application/x-www-form-urlencoded", "application/xml")
 
 
@@ -85,10 +86,18 @@ class MailDrop:
         self.directory = directory
         self.seen: set[str] = set()
         self.lock = threading.Lock()
+        self.closed = False
+
+    def close(self) -> None:
+        """No more reading: the server is stopping, and moto may be gone before its last requests end."""
+        with self.lock:
+            self.closed = True
 
     def collect(self) -> list[Path]:
         with self.lock:
             written: list[Path] = []
+            if self.closed:
+                return written
             try:
                 messages = received_messages(self.endpoint)
             except (OSError, ValueError) as error:  # moto's inspection API can fail on odd data; try next time
@@ -113,6 +122,7 @@ def _handler_class(server: LocalServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "digest-serve"
+        timeout = REQUEST_TIMEOUT  # an idle or trickling client cannot hold stop() for ever
 
         def log_message(self, format: str, *args: Any) -> None:
             if os.environ.get("DIGEST_SERVE_QUIET") != "1":
@@ -146,7 +156,7 @@ def _handler_class(server: LocalServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(data)
-            if server.mail is not None:
+            if server.mail is not None and self.command == "POST":  # only POSTs send mail
                 server.mail.collect()
 
         def __getattr__(self, name: str) -> Any:
@@ -179,7 +189,7 @@ class LocalServer:
         warnings.filterwarnings("ignore", "No application metrics to publish")
         # Bind first: with port 0 the system picks a free port, and links in mails must name it.
         self.httpd = ThreadingHTTPServer((self.host, self.port), _handler_class(self))
-        self.httpd.daemon_threads = True
+        self.httpd.daemon_threads = False  # so that stop() waits for the requests in flight
         self.port = int(self.httpd.server_address[1])
         if not os.environ.get("AWS_ENDPOINT_URL"):
             self.aws = LocalAws().start()
@@ -196,9 +206,12 @@ class LocalServer:
         return self
 
     def stop(self) -> None:
+        """Stop serving; returns once the requests in flight have ended (nothing outlives the server)."""
+        if self.mail is not None:
+            self.mail.close()
         if self.httpd is not None:
             self.httpd.shutdown()
-            self.httpd.server_close()
+            self.httpd.server_close()  # joins the request threads
         if self.aws is not None:
             self.aws.stop()
 

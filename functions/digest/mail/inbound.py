@@ -3,8 +3,11 @@
 An SES receipt rule hands the Lambda the message's headers and SES's verdicts, never the body.
 The mailto each reader gets (``mail_reader``) puts their signed unsubscribe token in the subject,
 so the subject alone says who wants out.  Clients that drop the subject still send from the
-reader's address: that address is honoured only when SES found SPF or DKIM passing and DMARC not
-failing, so a forged From line cannot unsubscribe somebody else.  Spam and viruses are ignored.
+reader's address: that address is honoured only when the From: domain itself is authenticated,
+by DMARC passing or by a DKIM signature that passed for that domain (SES's Authentication-Results
+header says which).  SPF alone is not enough (it checks the envelope sender, which anyone may set
+to their own domain), nor is DMARC merely not failing (GRAY: the domain publishes no policy).
+Spam and viruses are ignored.
 """
 
 from __future__ import annotations
@@ -39,9 +42,15 @@ class CommonHeaders(BaseModel):
     subject: str = ""  # SES leaves it out when the mail has none
 
 
+class Header(BaseModel):
+    name: str
+    value: str
+
+
 class ReceivedMail(BaseModel):
     messageId: str = Field(max_length=256)
     commonHeaders: CommonHeaders
+    headers: list[Header] = Field(default_factory=list)
 
 
 class ReceiptNotification(BaseModel):
@@ -78,10 +87,33 @@ def unsubscribe_request(record: ReceiptRecord) -> MailedUnsubscribe:
     if len(subject) <= MAX_SUBJECT:
         for token in _TOKEN.findall(subject):
             return MailedUnsubscribe(mail.messageId, token=token)
-    authenticated = "PASS" in (receipt.spfVerdict.status, receipt.dkimVerdict and receipt.dkimVerdict.status)
-    if not authenticated or receipt.dmarcVerdict.status == "FAIL":
-        raise Ignored("no unsubscribe token in the subject, and the sender is not authenticated (SPF/DKIM/DMARC)")
     senders = [address for _, address in getaddresses(mail.commonHeaders.sender_from) if "@" in address]
     if len(senders) != 1:
         raise Ignored("no unsubscribe token in the subject, and not exactly one sender address")
+    domain = senders[0].rpartition("@")[2].lower()
+    dkim_passed = receipt.dkimVerdict is not None and receipt.dkimVerdict.status == "PASS"
+    if receipt.dmarcVerdict.status != "PASS" and not (dkim_passed and _dkim_passed_for(mail, domain)):
+        raise Ignored(
+            "no unsubscribe token in the subject, and the sender's domain is not authenticated "
+            "(neither DMARC nor a DKIM signature of that domain passed)"
+        )
     return MailedUnsubscribe(mail.messageId, address=senders[0])
+
+
+_DKIM_PASS = re.compile(r"\bdkim\s*=\s*pass\b([^;]*)", re.IGNORECASE)
+_SIGNER = re.compile(r"\bheader\.[di]\s*=\s*\"?(?:[^@\s;\"]*@)?([A-Za-z0-9.-]+)", re.IGNORECASE)
+
+
+def _dkim_passed_for(mail: ReceivedMail, domain: str) -> bool:
+    """True when SES's Authentication-Results (the topmost one: SES adds its own above the sender's)
+    shows a passing DKIM signature by ``domain``, a parent or a subdomain of it (relaxed alignment)."""
+    results = next((h.value for h in mail.headers if h.name.lower() == "authentication-results"), "")
+    if not results.strip().lower().startswith("amazonses.com"):
+        return False
+    for match in _DKIM_PASS.finditer(results):
+        for signer in _SIGNER.findall(match.group(1)):
+            signer = signer.lower().strip(".")
+            related = f".{signer}".endswith(f".{domain}") or f".{domain}".endswith(f".{signer}")
+            if "." in signer and related:
+                return True
+    return False

@@ -21,7 +21,7 @@ from digest.store.secrets import token_keys
 from digest.store.sendlog import Doubt, SendLog
 from digest.store.subscribers import SubscriberStore
 from digest.stories.window import local_send_time, send_time, wave_week
-from digest.tokens import Purpose, make_token
+from digest.tokens import Purpose, make_token, reader_subject
 
 BATCH_SIZE = 50
 LOCAL_SEND_RATE = 100  # messages/s on a local endpoint, whose SES quota is a placeholder
@@ -354,18 +354,22 @@ def resend_failed(settings: Settings, edition_id: str) -> int:
     return len(failed)
 
 
-def mail_reader(settings: Settings, subscriber_id: str, address: str = "", name: str | None = None) -> Reader:
-    """A reader as the composer needs one: signed unsubscribe and preferences links (plus the
-    List-Unsubscribe mailto when the stack receives mail at ``unsubscribe_mailbox``)."""
+def mail_reader(
+    settings: Settings, subscriber_id: str, address: str = "", name: str | None = None, token_version: int = 0
+) -> Reader:
+    """A reader as the composer needs one: signed unsubscribe and preferences links for the reader's
+    current ``token_version`` (plus the List-Unsubscribe mailto when the stack receives mail at
+    ``unsubscribe_mailbox``)."""
     key = token_keys(settings)[0]
     base = settings.api_base_url.rstrip("/")
-    unsubscribe = make_token(key, Purpose.unsubscribe, subscriber_id)
+    subject = reader_subject(subscriber_id, token_version)
+    unsubscribe = make_token(key, Purpose.unsubscribe, subject)
     mailbox = settings.unsubscribe_mailbox
     return Reader(
         address,
         name,
         f"{base}/unsubscribe/{unsubscribe}",
-        f"{base}/preferences/{make_token(key, Purpose.preferences, subscriber_id)}",
+        f"{base}/preferences/{make_token(key, Purpose.preferences, subject)}",
         unsubscribe_mailto=f"mailto:{mailbox}?subject=unsubscribe%20{unsubscribe}" if mailbox else None,
     )
 
@@ -447,7 +451,11 @@ class _BatchSender:
 
     def send(self, reader: Subscriber, letter: Letter) -> None:
         try:
-            raw = compose(letter, mail_reader(self.settings, reader.id, reader.email, reader.name), self.envelope)
+            raw = compose(
+                letter,
+                mail_reader(self.settings, reader.id, reader.email, reader.name, token_version=reader.token_version),
+                self.envelope,
+            )
         except ValueError as error:  # one bad reader record must not fail the batch
             self.log.mark_failed(self.edition_id, reader.id, f"cannot compose: {error}")
             self.report.failed += 1

@@ -18,6 +18,15 @@ class SubscriberStore:
     def put(self, subscriber: Subscriber) -> None:
         self.table.put_item(Item=to_item(subscriber))
 
+    def put_if_unchanged(self, subscriber: Subscriber, before: Subscriber | None) -> bool:
+        """Write unless the item changed since ``before`` was read; False when it did (nothing written)."""
+        unchanged = Attr("updated").eq(to_item(before)["updated"]) if before else Attr("id").not_exists()
+        try:
+            self.table.put_item(Item=to_item(subscriber), ConditionExpression=unchanged)
+        except self.table.meta.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
     def get(self, subscriber_id: str) -> Subscriber | None:
         item = self.table.get_item(Key={"id": subscriber_id}).get("Item")
         return Subscriber.model_validate(plain(item)) if item else None
