@@ -230,10 +230,20 @@ def _json_feed(version: str) -> bytes:
     ).encode()
 
 
-@pytest.mark.parametrize("version", ["https://jsonfeed.org/version/1", "https://jsonfeed.org/version/1.1"])
-def test_parse_json_feed(version: str) -> None:
+@pytest.mark.parametrize(
+    ("version", "fmt"),
+    [
+        ("https://jsonfeed.org/version/1", "json1"),
+        ("https://jsonfeed.org/version/1.1", "json1.1"),
+        # As many publishers' templates write it (Hugo's, WordPress plugins): plain http, trailing slash.
+        ("http://jsonfeed.org/version/1", "json1"),
+        ("http://jsonfeed.org/version/1.1/", "json1.1"),
+        ("https://jsonfeed.org/version/1/", "json1"),
+    ],
+)
+def test_parse_json_feed(version: str, fmt: str) -> None:
     parsed = parse_feed(_json_feed(version), url="https://json.example.org/feed.json", now=NOW)
-    assert parsed.title == "JSON News" and parsed.format.startswith("json1")
+    assert parsed.title == "JSON News" and parsed.format == fmt
     first, second, third = parsed.articles
     assert first.url == "https://json.example.org/a" and first.title == "Premier titre"
     assert first.summary == "Contenu riche" and first.kind is Kind.feature and first.lang == "fr"
@@ -255,6 +265,8 @@ def test_parse_json_feed(version: str) -> None:
         (b"just some words", "not a feed"),
         (b'{"hello": "world"}', "not a JSON Feed"),
         (b'{"version": "https://jsonfeed.org/version/1", "items": [', "not valid JSON"),
+        (b'{"version": "https://jsonfeed.org/version/2", "items": []}', "unsupported JSON Feed version"),
+        (b'{"version": "https://example.org/jsonfeed.org/version/1", "items": []}', "not a JSON Feed"),
         (
             b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><title>x',
             "not well-formed",

@@ -29,7 +29,9 @@ MAX_SUMMARY = 600
 MAX_CATEGORIES = 20
 MAX_AUTHOR = 200
 FUTURE_TOLERANCE = timedelta(hours=1)
-JSON_FEED_VERSIONS = ("https://jsonfeed.org/version/1", "https://jsonfeed.org/version/1.1")
+# Publishers write the version URL with http or https and with or without a trailing slash.
+_JSON_FEED_VERSION_RE = re.compile(r"^https?://jsonfeed\.org/version/([^/]*)/?$", re.IGNORECASE)
+JSON_FEED_VERSIONS = ("1", "1.1")
 
 # Where an article's publication time came from; ParsedFeed.date_sources counts them.
 DATE_FROM_ENTRY = "entry"  # the entry's own published/updated/dc:date
@@ -428,9 +430,10 @@ def _parse_json_feed(data: bytes, url: str) -> tuple[_FeedMeta, list[_RawEntry]]
     except ValueError as exc:
         raise FeedError(f"the body looks like JSON but is not valid JSON ({_short(exc)})") from exc
     version = doc.get("version") if isinstance(doc, dict) else None
-    if not isinstance(version, str) or not version.rstrip("/").startswith("https://jsonfeed.org/version/"):
+    found = _JSON_FEED_VERSION_RE.match(version.strip()) if isinstance(version, str) else None
+    if not found:
         raise FeedError("the body is JSON but not a JSON Feed (no jsonfeed.org version)")
-    if version.rstrip("/") not in JSON_FEED_VERSIONS:
+    if found.group(1) not in JSON_FEED_VERSIONS:
         raise FeedError(f"unsupported JSON Feed version {version!r}")
     items = doc.get("items")
     if not isinstance(items, list):
@@ -439,7 +442,7 @@ def _parse_json_feed(data: bytes, url: str) -> tuple[_FeedMeta, list[_RawEntry]]
         title=_str(doc.get("title")),
         link=absolute_http_url(_str(doc.get("home_page_url")), url),
         lang=_str(doc.get("language")) or None,
-        format="json" + version.rstrip("/").rsplit("/", 1)[-1],
+        format="json" + found.group(1),
     )
     feed_authors = _json_authors(doc)
     entries: list[_RawEntry] = []
