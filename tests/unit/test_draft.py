@@ -64,3 +64,14 @@ def test_pins_and_drops_apply_to_the_plan() -> None:
     assert edition.sections[0].stories[0].lead.id == "a004" and edition.sections[0].stories[0].pinned
     assert not any("a001" in s.article_ids for s in edition.stories())  # dropped via another article
     assert edition.decisions == decisions
+
+
+def test_a_stored_tracker_image_never_illustrates_a_story() -> None:
+    """Articles ingested before trackers were refused may still carry one."""
+    pixel = make(1, "Bridge reopens", "Big").model_copy(
+        update={"image": "http://feeds.feedburner.com/~r/ExampleBlog/~4/NnQEuqRSyug"}
+    )
+    photo = make(2, "Bridge reopens", "Small").model_copy(update={"image": "https://small.example.org/b.jpg"})
+    (story,) = draft([pixel, photo]).stories()
+    assert story.lead.id == "a001" and story.lead.image is None
+    assert [a.image for a in story.also] == ["https://small.example.org/b.jpg"]

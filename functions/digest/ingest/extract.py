@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from digest.ingest.feeds import kind_from_label, normalize_lang, parse_date_text
+from digest.ingest.images import is_tracker
 from digest.ingest.sanitize import normalize_text, plain_text
 from digest.ingest.urls import absolute_http_url
 from digest.models import Kind
@@ -358,7 +359,8 @@ def extract_page(html: bytes | str, *, url: str, boilerplate: Rules = DEFAULT_BO
     author = plain_text(document.author or "", 200)
     result.author = author if author and not re.search(r"\d", author) else None  # "Dec 7" from a byline
     result.site_name = plain_text(document.sitename or "", 200) or None
-    result.image = absolute_http_url(document.image, url)
+    image = absolute_http_url(document.image, url)
+    result.image = None if is_tracker(image) else image
     result.published = published_meta or _published(tree, document.date)
 
     paragraphs = [line for line in (document.text or "").split("\n") if line.strip()]

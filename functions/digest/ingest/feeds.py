@@ -19,6 +19,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from digest.ingest.images import first_img, is_tracker, too_small
 from digest.ingest.sanitize import paragraph_text, plain_text
 from digest.ingest.urls import absolute_http_url, article_id, canonical_url
 from digest.models import Article, Kind
@@ -274,15 +275,9 @@ class _FeedMeta:
     broken: str | None = None  # why the XML was not well-formed, when it was not
 
 
-_IMG_SRC_RE = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*(?:\"([^\"]+)\"|'([^']+)'|([^\s>]+))", re.IGNORECASE)
 _IMAGE_EXT_RE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)$", re.IGNORECASE)
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _EMAIL_NAME_RE = re.compile(r"^\s*[\w.+-]+@[\w.-]+\s*\((.+)\)\s*$")  # RSS's "jo@example.org (Jo Doe)"
-
-
-def _first_img(html_text: str) -> str | None:
-    match = _IMG_SRC_RE.search(html_text or "")
-    return next((g for g in match.groups() if g), None) if match else None
 
 
 def _clean_author(value: str | None) -> str | None:
@@ -320,13 +315,18 @@ def _feedparser_entries(parsed: Any) -> list[_RawEntry]:
         images: list[str] = []
         for media in e.get("media_content") or []:
             url, medium, mtype = media.get("url"), media.get("medium", ""), media.get("type", "")
-            if url and (
-                medium == "image"
-                or mtype.startswith("image/")
-                or (not medium and not mtype and _IMAGE_EXT_RE.search(urlsplit(url).path))
+            if (
+                url
+                and not too_small(media.get("width"), media.get("height"))
+                and (
+                    medium == "image"
+                    or mtype.startswith("image/")
+                    or (not medium and not mtype and _IMAGE_EXT_RE.search(urlsplit(url).path))
+                )
             ):
                 images.append(url)
-        images += [t["url"] for t in e.get("media_thumbnail") or [] if t.get("url")]
+        thumbnails = e.get("media_thumbnail") or []
+        images += [t["url"] for t in thumbnails if t.get("url") and not too_small(t.get("width"), t.get("height"))]
         enclosures = [link for link in e.get("links") or [] if link.get("rel") == "enclosure"]
         images += [x["href"] for x in enclosures if x.get("href") and _str(x.get("type")).startswith("image")]
         itunes = e.get("image")
@@ -334,9 +334,9 @@ def _feedparser_entries(parsed: Any) -> list[_RawEntry]:
             images.append(itunes["href"])
         contents = [c for c in e.get("content") or [] if c.get("value")]
         content = contents[0]["value"] if contents else ""
-        first_img = _first_img(content) or _first_img(_str(e.get("summary")))
-        if first_img:
-            images.append(first_img)
+        body_img = first_img(content) or first_img(_str(e.get("summary")))
+        if body_img:
+            images.append(body_img)
         langs = [c.get("language") for c in contents]
         langs += [(e.get(k) or {}).get("language") for k in ("summary_detail", "title_detail")]
         published = None
@@ -460,9 +460,9 @@ def _parse_json_feed(data: bytes, url: str) -> tuple[_FeedMeta, list[_RawEntry]]
             date_text = date_text or raw or None
         images = [_str(item.get(k)) for k in ("image", "banner_image") if _str(item.get(k))]
         content_html = _str(item.get("content_html"))
-        first_img = _first_img(content_html)
-        if first_img:
-            images.append(first_img)
+        body_img = first_img(content_html)
+        if body_img:
+            images.append(body_img)
         authors = _json_authors(item) or feed_authors
         guid = item.get("id")
         entries.append(
@@ -593,7 +593,7 @@ def parse_feed(
         sources[date_source] += 1
 
         base = link or url
-        image = next((u for u in (absolute_http_url(i, base) for i in raw.images) if u), None)
+        image = next((u for u in (absolute_http_url(i, base) for i in raw.images) if u and not is_tracker(u)), None)
         categories = _categories(raw.categories)
         page_url = link or absolute_http_url(meta.link, url) or url
         result.articles.append(
