@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from digest.models import Action, Article, Decision, Kind, Section
 from digest.stories.draft import QUOTAS, build_draft
+from digest.stories.summary import summarise
 
 START = datetime(2026, 11, 20, 7, tzinfo=UTC)
 WINDOW = (START, START + timedelta(days=7))
@@ -52,6 +53,36 @@ def test_summaries_are_whole_sentences() -> None:
     story = draft([make(1, "Long text story", "Big", text=text)]).stories()[0]
     assert story.summary.endswith((".", "…")) and len(story.summary) <= 320
     assert not story.summary.rstrip("…").endswith(" ")
+
+
+# A lead page as extracted: the standfirst, then a body whose first sentence says it again.
+STANDFIRST_PAGE = (
+    "The Czech government has approved a 1.84 billion crown budget for repairs to Prague's Libeň bridge.\n\n"
+    "The cabinet on Wednesday approved the budget of 1.84 billion crowns for the Libeň bridge repairs, "
+    "Transport Minister Martin Kupka said. Work is due to start in March and the bridge will be closed to "
+    "cars for two years, while trams keep running on one track. The bridge, built in 1928, is one of "
+    "the longest concrete bridges in Prague."
+)
+
+
+def test_summary_does_not_repeat_the_standfirst() -> None:
+    story = draft([make(1, "Libeň bridge repairs approved", "Big", text=STANDFIRST_PAGE)]).stories()[0]
+    assert story.summary.count("1.84 billion") == 1
+    assert story.summary.startswith("The Czech government has approved a 1.84 billion crown budget")
+    assert "Work is due to start in March" in story.summary  # the next new sentence takes the room
+
+
+def test_summary_keeps_sentences_that_only_share_a_few_words() -> None:
+    text = (
+        "Prague's Libeň bridge will close for two years of repairs. The bridge, built in 1928, is one of the "
+        "longest concrete bridges in Prague. Repairs to bridges across Prague have been delayed for years."
+    )
+    assert summarise(text, limit=1000) == text
+    figures = (
+        "About 3% of children who ate peanut snacks before their first birthday developed a peanut allergy. "
+        "Among children who avoided peanut snacks before their first birthday, 17% developed the allergy."
+    )
+    assert summarise(figures, limit=1000) == figures  # the same words around a new figure: news
 
 
 def test_pins_and_drops_apply_to_the_plan() -> None:
