@@ -696,6 +696,22 @@ def test_boilerplate_rule_semantics() -> None:
     assert all(rule.startswith(("cut:", "drop:")) for rule in DEFAULT_BOILERPLATE)
 
 
+def test_a_see_also_section_heading_is_article_text() -> None:
+    """Wikipedia's "See also" heading (as in extraction-dev's wikipedia pages) heads the article's own
+    section; only a "See also: <other story>" cross-link is boilerplate."""
+    body = "".join(f"<p>{p}</p>" for p in ARTICLE_PARAGRAPHS)
+    page = (
+        "<html><head><title>Time loop</title></head><body><div id='content'><h1>Time loop</h1>"
+        f"{body}<p>See also: Kremlin hosts a summit</p>"
+        '<h2><span class="mw-headline">See also</span><span class="mw-editsection">[edit]</span></h2>'
+        "<p>Time loops appear in many films, among them Groundhog Day, in which a weatherman relives one "
+        "day in a small town until he changes his ways.</p></div></body></html>"
+    )
+    text = extract_page(page, url="https://en.wikipedia.example.org/wiki/Time_loop").text
+    assert "See also[edit]" in text and "Groundhog Day" in text
+    assert "Kremlin hosts a summit" not in text
+
+
 def test_inline_words_in_prose_are_not_boilerplate() -> None:
     paragraphs = "".join(f"<p>{p}</p>" for p in ARTICLE_PARAGRAPHS)
     lead = "<p><em>Once</em> a proud city, Aleppo is rebuilding.</p>"

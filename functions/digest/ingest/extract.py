@@ -61,7 +61,9 @@ DEFAULT_BOILERPLATE: tuple[str, ...] = (
     r"drop:^not ready to (?:support|give|donate|contribute)\b.{0,40}$",
     r"drop:^(?:remind me later|maybe later|no,? thanks?)\.?$",
     # "Read more" trailers and cross-links.
-    r"drop:^(?:read|see) (?:more|also)\b.{0,150}$",
+    # A bare "See also" is a section heading (Wikipedia's, a blog's) with the article's own text below.
+    r"drop:^(?:read|see) more\b.{0,150}$",
+    r"drop:^(?:read|see) also\s*:\s*\S.{0,150}$",
     r"drop:^(?:related|more on this story|recommended)(?: articles| stories)?:?$",
 )
 
