@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import re
 import socket
 import threading
 import time
@@ -710,6 +711,24 @@ def test_a_see_also_section_heading_is_article_text() -> None:
     text = extract_page(page, url="https://en.wikipedia.example.org/wiki/Time_loop").text
     assert "See also[edit]" in text and "Groundhog Day" in text
     assert "Kremlin hosts a summit" not in text
+
+
+@pytest.mark.parametrize("name", ["engadget", "embedded-videos", "wikipedia-4"])
+def test_real_pages_keep_their_article(name: str) -> None:
+    """Pages where trafilatura's precision mode lost most of the article (a review; text between embedded
+    videos), or leaving tables out did (a list laid out in a table): token recall against Readability's."""
+    folder = shared_data() / "extraction-dev" / name
+    if not folder.is_dir():
+        pytest.skip(f"real-world page not found at {folder} (set DIGEST_SHARED_DATA to shared/data)")
+    import lxml.html
+
+    def words(text: str) -> Counter[str]:
+        return Counter(re.findall(r"\w+", text.casefold()))
+
+    expected = words(lxml.html.fromstring((folder / "expected.html").read_bytes()).text_content())
+    text = extract_page((folder / "source.html").read_bytes(), url="http://fakehost/test/page.html").text
+    assert sum((words(text) & expected).values()) / sum(expected.values()) >= 0.9
+    assert not any(line.startswith("|---") for line in text.splitlines())  # table layout lines are not text
 
 
 def test_inline_words_in_prose_are_not_boilerplate() -> None:

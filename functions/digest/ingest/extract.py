@@ -301,27 +301,30 @@ def _page_kind(section: str | None, og_type: str | None) -> Kind | None:
 
 # --------------------------------------------------------------------------------------------- extraction
 
-# favor_precision: measured on pages modelled on the seed (semantic <article>, <div> soup, WordPress)
-# it kept every article paragraph, like the default and favor_recall did, and removed more of the
-# widgets around it.  Comments, tables, images and links are not part of the text we store.
+# trafilatura's balanced mode, tables included: on the 130 real pages of extraction-dev
+# (benchmarks/bench_extract.py) favor_precision lost most of some articles (an Engadget review, a page
+# with embedded videos) and leaving tables out lost articles laid out in a table, while on pages
+# modelled on the seed both kept every paragraph and no widget.  Comments, images and links are not
+# part of the text we store.
 _EXTRACTION_OPTIONS: dict[str, Any] = {
     "with_metadata": True,
     "include_comments": False,
-    "include_tables": False,
+    "include_tables": True,
     "include_images": False,
     "include_links": False,
     "include_formatting": False,
     "deduplicate": False,
     "date_extraction_params": {"original_date": True, "extensive_search": False},
 }
+_TABLE_RULE = re.compile(r"^\|(?:\s*:?-+:?\s*\|)+$")  # trafilatura's "|---|---|" line under a table's head
 
 
 def _run_trafilatura(tree: HtmlElement, url: str) -> Any:
     import trafilatura
 
-    document = trafilatura.bare_extraction(tree, url=url, favor_precision=True, **_EXTRACTION_OPTIONS)
+    document = trafilatura.bare_extraction(tree, url=url, **_EXTRACTION_OPTIONS)
     if document is None or not (getattr(document, "text", "") or "").strip():
-        # Precision mode found nothing: try recall mode before giving up on the page.
+        # Balanced mode found nothing: try recall mode before giving up on the page.
         recall = trafilatura.bare_extraction(tree, url=url, favor_recall=True, **_EXTRACTION_OPTIONS)
         document = recall or document
     return document
@@ -365,7 +368,8 @@ def extract_page(html: bytes | str, *, url: str, boilerplate: Rules = DEFAULT_BO
     result.image = None if is_tracker(image) else image
     result.published = published_meta or _published(tree, document.date)
 
-    paragraphs = [line for line in (document.text or "").split("\n") if line.strip()]
+    lines = (document.text or "").split("\n")
+    paragraphs = [line for line in lines if line.strip() and not _TABLE_RULE.match(line.strip())]
     paragraphs = apply_rules(paragraphs, rules)
     if paragraphs and result.title and normalize_text(paragraphs[0]) == result.title:
         paragraphs = paragraphs[1:]  # the headline repeated as the first line
