@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import os
 import re
 import socket
 import threading
@@ -20,11 +21,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
 
-from conftest import shared_data
 from digest.ingest.extract import DEFAULT_BOILERPLATE, apply_rules, compile_rules, extract_page
 from digest.ingest.feeds import (
     DATE_FROM_CHANNEL,
@@ -52,6 +53,14 @@ from digest.ingest.urls import article_id, canonical_url
 from digest.models import Kind
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+REPO = Path(__file__).resolve().parents[2]
+
+
+def shared_data() -> Path:
+    """As tests/conftest.py's: importing it by name finds tests/browser/conftest.py in a full run."""
+    return Path(os.environ.get("DIGEST_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
 FEED_URL = "https://news.example.org/feeds/world.xml"
 
 
