@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from digest.models import Action, Article, Decision, Kind, Section
 from digest.stories.draft import QUOTAS, build_draft
+from digest.stories.summary import summarise
 
 START = datetime(2026, 11, 20, 7, tzinfo=UTC)
 WINDOW = (START, START + timedelta(days=7))
@@ -54,6 +55,36 @@ def test_summaries_are_whole_sentences() -> None:
     assert not story.summary.rstrip("…").endswith(" ")
 
 
+# A lead page as extracted: the standfirst, then a body whose first sentence says it again.
+STANDFIRST_PAGE = (
+    "The Czech government has approved a 1.84 billion crown budget for repairs to Prague's Libeň bridge.\n\n"
+    "The cabinet on Wednesday approved the budget of 1.84 billion crowns for the Libeň bridge repairs, "
+    "Transport Minister Martin Kupka said. Work is due to start in March and the bridge will be closed to "
+    "cars for two years, while trams keep running on one track. The bridge, built in 1928, is one of "
+    "the longest concrete bridges in Prague."
+)
+
+
+def test_summary_does_not_repeat_the_standfirst() -> None:
+    story = draft([make(1, "Libeň bridge repairs approved", "Big", text=STANDFIRST_PAGE)]).stories()[0]
+    assert story.summary.count("1.84 billion") == 1
+    assert story.summary.startswith("The Czech government has approved a 1.84 billion crown budget")
+    assert "Work is due to start in March" in story.summary  # the next new sentence takes the room
+
+
+def test_summary_keeps_sentences_that_only_share_a_few_words() -> None:
+    text = (
+        "Prague's Libeň bridge will close for two years of repairs. The bridge, built in 1928, is one of the "
+        "longest concrete bridges in Prague. Repairs to bridges across Prague have been delayed for years."
+    )
+    assert summarise(text, limit=1000) == text
+    figures = (
+        "About 3% of children who ate peanut snacks before their first birthday developed a peanut allergy. "
+        "Among children who avoided peanut snacks before their first birthday, 17% developed the allergy."
+    )
+    assert summarise(figures, limit=1000) == figures  # the same words around a new figure: news
+
+
 def test_pins_and_drops_apply_to_the_plan() -> None:
     articles = [make(1, "Mayor resigns after audit", "Big"), make(2, "Mayor resigns after audit", "Small"),
                 make(3, "Opinion: the audit was overdue", "Small", Kind.opinion),
@@ -64,3 +95,14 @@ def test_pins_and_drops_apply_to_the_plan() -> None:
     assert edition.sections[0].stories[0].lead.id == "a004" and edition.sections[0].stories[0].pinned
     assert not any("a001" in s.article_ids for s in edition.stories())  # dropped via another article
     assert edition.decisions == decisions
+
+
+def test_a_stored_tracker_image_never_illustrates_a_story() -> None:
+    """Articles ingested before trackers were refused may still carry one."""
+    pixel = make(1, "Bridge reopens", "Big").model_copy(
+        update={"image": "http://feeds.feedburner.com/~r/ExampleBlog/~4/NnQEuqRSyug"}
+    )
+    photo = make(2, "Bridge reopens", "Small").model_copy(update={"image": "https://small.example.org/b.jpg"})
+    (story,) = draft([pixel, photo]).stories()
+    assert story.lead.id == "a001" and story.lead.image is None
+    assert [a.image for a in story.also] == ["https://small.example.org/b.jpg"]

@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from digest.ingest.feeds import kind_from_label, normalize_lang, parse_date_text
+from digest.ingest.images import is_tracker
 from digest.ingest.sanitize import normalize_text, plain_text
 from digest.ingest.urls import absolute_http_url
 from digest.models import Kind
@@ -60,7 +61,9 @@ DEFAULT_BOILERPLATE: tuple[str, ...] = (
     r"drop:^not ready to (?:support|give|donate|contribute)\b.{0,40}$",
     r"drop:^(?:remind me later|maybe later|no,? thanks?)\.?$",
     # "Read more" trailers and cross-links.
-    r"drop:^(?:read|see) (?:more|also)\b.{0,150}$",
+    # A bare "See also" is a section heading (Wikipedia's, a blog's) with the article's own text below.
+    r"drop:^(?:read|see) more\b.{0,150}$",
+    r"drop:^(?:read|see) also\s*:\s*\S.{0,150}$",
     r"drop:^(?:related|more on this story|recommended)(?: articles| stories)?:?$",
 )
 
@@ -298,27 +301,30 @@ def _page_kind(section: str | None, og_type: str | None) -> Kind | None:
 
 # --------------------------------------------------------------------------------------------- extraction
 
-# favor_precision: measured on pages modelled on the seed (semantic <article>, <div> soup, WordPress)
-# it kept every article paragraph, like the default and favor_recall did, and removed more of the
-# widgets around it.  Comments, tables, images and links are not part of the text we store.
+# trafilatura's balanced mode, tables included: on the 130 real pages of extraction-dev
+# (benchmarks/bench_extract.py) favor_precision lost most of some articles (an Engadget review, a page
+# with embedded videos) and leaving tables out lost articles laid out in a table, while on pages
+# modelled on the seed both kept every paragraph and no widget.  Comments, images and links are not
+# part of the text we store.
 _EXTRACTION_OPTIONS: dict[str, Any] = {
     "with_metadata": True,
     "include_comments": False,
-    "include_tables": False,
+    "include_tables": True,
     "include_images": False,
     "include_links": False,
     "include_formatting": False,
     "deduplicate": False,
     "date_extraction_params": {"original_date": True, "extensive_search": False},
 }
+_TABLE_RULE = re.compile(r"^\|(?:\s*:?-+:?\s*\|)+$")  # trafilatura's "|---|---|" line under a table's head
 
 
 def _run_trafilatura(tree: HtmlElement, url: str) -> Any:
     import trafilatura
 
-    document = trafilatura.bare_extraction(tree, url=url, favor_precision=True, **_EXTRACTION_OPTIONS)
+    document = trafilatura.bare_extraction(tree, url=url, **_EXTRACTION_OPTIONS)
     if document is None or not (getattr(document, "text", "") or "").strip():
-        # Precision mode found nothing: try recall mode before giving up on the page.
+        # Balanced mode found nothing: try recall mode before giving up on the page.
         recall = trafilatura.bare_extraction(tree, url=url, favor_recall=True, **_EXTRACTION_OPTIONS)
         document = recall or document
     return document
@@ -358,10 +364,12 @@ def extract_page(html: bytes | str, *, url: str, boilerplate: Rules = DEFAULT_BO
     author = plain_text(document.author or "", 200)
     result.author = author if author and not re.search(r"\d", author) else None  # "Dec 7" from a byline
     result.site_name = plain_text(document.sitename or "", 200) or None
-    result.image = absolute_http_url(document.image, url)
+    image = absolute_http_url(document.image, url)
+    result.image = None if is_tracker(image) else image
     result.published = published_meta or _published(tree, document.date)
 
-    paragraphs = [line for line in (document.text or "").split("\n") if line.strip()]
+    lines = (document.text or "").split("\n")
+    paragraphs = [line for line in lines if line.strip() and not _TABLE_RULE.match(line.strip())]
     paragraphs = apply_rules(paragraphs, rules)
     if paragraphs and result.title and normalize_text(paragraphs[0]) == result.title:
         paragraphs = paragraphs[1:]  # the headline repeated as the first line

@@ -19,6 +19,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from digest.ingest.images import first_img, is_tracker, too_small
 from digest.ingest.sanitize import paragraph_text, plain_text
 from digest.ingest.urls import absolute_http_url, article_id, canonical_url
 from digest.models import Article, Kind
@@ -29,7 +30,9 @@ MAX_SUMMARY = 600
 MAX_CATEGORIES = 20
 MAX_AUTHOR = 200
 FUTURE_TOLERANCE = timedelta(hours=1)
-JSON_FEED_VERSIONS = ("https://jsonfeed.org/version/1", "https://jsonfeed.org/version/1.1")
+# Publishers write the version URL with http or https and with or without a trailing slash.
+_JSON_FEED_VERSION_RE = re.compile(r"^https?://jsonfeed\.org/version/([^/]*)/?$", re.IGNORECASE)
+JSON_FEED_VERSIONS = ("1", "1.1")
 
 # Where an article's publication time came from; ParsedFeed.date_sources counts them.
 DATE_FROM_ENTRY = "entry"  # the entry's own published/updated/dc:date
@@ -272,15 +275,9 @@ class _FeedMeta:
     broken: str | None = None  # why the XML was not well-formed, when it was not
 
 
-_IMG_SRC_RE = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*(?:\"([^\"]+)\"|'([^']+)'|([^\s>]+))", re.IGNORECASE)
 _IMAGE_EXT_RE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)$", re.IGNORECASE)
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _EMAIL_NAME_RE = re.compile(r"^\s*[\w.+-]+@[\w.-]+\s*\((.+)\)\s*$")  # RSS's "jo@example.org (Jo Doe)"
-
-
-def _first_img(html_text: str) -> str | None:
-    match = _IMG_SRC_RE.search(html_text or "")
-    return next((g for g in match.groups() if g), None) if match else None
 
 
 def _clean_author(value: str | None) -> str | None:
@@ -318,13 +315,18 @@ def _feedparser_entries(parsed: Any) -> list[_RawEntry]:
         images: list[str] = []
         for media in e.get("media_content") or []:
             url, medium, mtype = media.get("url"), media.get("medium", ""), media.get("type", "")
-            if url and (
-                medium == "image"
-                or mtype.startswith("image/")
-                or (not medium and not mtype and _IMAGE_EXT_RE.search(urlsplit(url).path))
+            if (
+                url
+                and not too_small(media.get("width"), media.get("height"))
+                and (
+                    medium == "image"
+                    or mtype.startswith("image/")
+                    or (not medium and not mtype and _IMAGE_EXT_RE.search(urlsplit(url).path))
+                )
             ):
                 images.append(url)
-        images += [t["url"] for t in e.get("media_thumbnail") or [] if t.get("url")]
+        thumbnails = e.get("media_thumbnail") or []
+        images += [t["url"] for t in thumbnails if t.get("url") and not too_small(t.get("width"), t.get("height"))]
         enclosures = [link for link in e.get("links") or [] if link.get("rel") == "enclosure"]
         images += [x["href"] for x in enclosures if x.get("href") and _str(x.get("type")).startswith("image")]
         itunes = e.get("image")
@@ -332,9 +334,9 @@ def _feedparser_entries(parsed: Any) -> list[_RawEntry]:
             images.append(itunes["href"])
         contents = [c for c in e.get("content") or [] if c.get("value")]
         content = contents[0]["value"] if contents else ""
-        first_img = _first_img(content) or _first_img(_str(e.get("summary")))
-        if first_img:
-            images.append(first_img)
+        body_img = first_img(content) or first_img(_str(e.get("summary")))
+        if body_img:
+            images.append(body_img)
         langs = [c.get("language") for c in contents]
         langs += [(e.get(k) or {}).get("language") for k in ("summary_detail", "title_detail")]
         published = None
@@ -428,9 +430,10 @@ def _parse_json_feed(data: bytes, url: str) -> tuple[_FeedMeta, list[_RawEntry]]
     except ValueError as exc:
         raise FeedError(f"the body looks like JSON but is not valid JSON ({_short(exc)})") from exc
     version = doc.get("version") if isinstance(doc, dict) else None
-    if not isinstance(version, str) or not version.rstrip("/").startswith("https://jsonfeed.org/version/"):
+    found = _JSON_FEED_VERSION_RE.match(version.strip()) if isinstance(version, str) else None
+    if not found:
         raise FeedError("the body is JSON but not a JSON Feed (no jsonfeed.org version)")
-    if version.rstrip("/") not in JSON_FEED_VERSIONS:
+    if found.group(1) not in JSON_FEED_VERSIONS:
         raise FeedError(f"unsupported JSON Feed version {version!r}")
     items = doc.get("items")
     if not isinstance(items, list):
@@ -439,7 +442,7 @@ def _parse_json_feed(data: bytes, url: str) -> tuple[_FeedMeta, list[_RawEntry]]
         title=_str(doc.get("title")),
         link=absolute_http_url(_str(doc.get("home_page_url")), url),
         lang=_str(doc.get("language")) or None,
-        format="json" + version.rstrip("/").rsplit("/", 1)[-1],
+        format="json" + found.group(1),
     )
     feed_authors = _json_authors(doc)
     entries: list[_RawEntry] = []
@@ -457,9 +460,9 @@ def _parse_json_feed(data: bytes, url: str) -> tuple[_FeedMeta, list[_RawEntry]]
             date_text = date_text or raw or None
         images = [_str(item.get(k)) for k in ("image", "banner_image") if _str(item.get(k))]
         content_html = _str(item.get("content_html"))
-        first_img = _first_img(content_html)
-        if first_img:
-            images.append(first_img)
+        body_img = first_img(content_html)
+        if body_img:
+            images.append(body_img)
         authors = _json_authors(item) or feed_authors
         guid = item.get("id")
         entries.append(
@@ -590,7 +593,7 @@ def parse_feed(
         sources[date_source] += 1
 
         base = link or url
-        image = next((u for u in (absolute_http_url(i, base) for i in raw.images) if u), None)
+        image = next((u for u in (absolute_http_url(i, base) for i in raw.images) if u and not is_tracker(u)), None)
         categories = _categories(raw.categories)
         page_url = link or absolute_http_url(meta.link, url) or url
         result.articles.append(

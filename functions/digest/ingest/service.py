@@ -21,8 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from digest.ingest.extract import DEFAULT_BOILERPLATE, Extracted, extract_page
 from digest.ingest.feeds import FeedError, parse_feed
 from digest.ingest.fetch import Fetcher, FetchError, RetryLater
+from digest.ingest.images import is_tracker
 from digest.ingest.sanitize import plain_text
-from digest.ingest.urls import article_id, canonical_url
+from digest.ingest.urls import absolute_http_url, article_id, canonical_url
 from digest.models import Article, Kind, Section, Source
 from digest.settings import Settings
 from digest.store.articles import ArticleStore
@@ -201,7 +202,7 @@ class ImportedArticle(BaseModel):
             source=plain_text(self.source, 200),
             lang=self.lang,
             categories=[plain_text(c, 100) for c in self.categories if c][:20],
-            image=self.image if self.image and self.image.startswith(("http://", "https://")) else None,
+            image=self.image if absolute_http_url(self.image) and not is_tracker(self.image) else None,
             kind=self.kind,
             hand_picked=hand_picked or self.pin is not None,
             pin=self.pin,

@@ -19,6 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
+from digest.ingest.images import is_tracker
 from digest.models import Article, Kind, Story, StoryArticle
 from digest.stories.summary import summarise
 
@@ -48,7 +49,7 @@ def choose_lead(articles: Sequence[Article], authority: Mapping[str, float]) -> 
     vocabulary: Counter[str] = Counter(w for a in articles for w in _words(a.title))
 
     def merit(article: Article) -> tuple[float, str]:
-        completeness = (0.15 if article.image else 0.0) + min(len(article.text), 2000) / 2000 * 0.2
+        completeness = (0.15 if _picture(article) else 0.0) + min(len(article.text), 2000) / 2000 * 0.2
         value = (
             authority.get(article.source, DEFAULT_AUTHORITY)
             + completeness
@@ -78,8 +79,13 @@ def _as_story_article(article: Article) -> StoryArticle:
         title=article.title,
         source=article.source,
         published=article.published,
-        image=article.image,
+        image=_picture(article),
     )
+
+
+def _picture(article: Article) -> str | None:
+    """The article's image, unless it is a tracker (articles stored before ingest refused them)."""
+    return None if is_tracker(article.image) else article.image
 
 
 def make_story(
