@@ -1,19 +1,25 @@
-"""The fleet-wide sending rate, on moto's DynamoDB with a controlled clock."""
+"""The fleet-wide sending pace, on moto's DynamoDB with a controlled clock."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 
+import pytest
+
+from digest.local.faults import max_in_window
 from digest.local.motoserver import LocalAws
 from digest.settings import get_settings
-from digest.store.pacing import Pacer, account_rate
+from digest.store.aws import table
+from digest.store.pacing import GRACE, MARGIN, Pacer, account_rate
 
 
 class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.25
+    def __init__(self, now: float = 1_000_000.25) -> None:
+        self.now = now
         self.lock = threading.Lock()
         self.slept = 0.0
+        self.overshoot: list[float] = []  # extra seconds the next sleeps oversleep (a busy machine)
 
     def time(self) -> float:
         with self.lock:
@@ -21,40 +27,97 @@ class Clock:
 
     def sleep(self, seconds: float) -> None:
         with self.lock:
-            self.now += seconds
-            self.slept += seconds
+            extra = self.overshoot.pop(0) if self.overshoot else 0.0
+            self.now += seconds + extra
+            self.slept += seconds + extra
 
 
-def test_workers_together_keep_to_the_rate(stack: LocalAws) -> None:
-    """Four workers taking turns share one per-second budget.
+def pacers(name: str, rate: float, clock: Clock, count: int = 1) -> list[Pacer]:
+    return [Pacer(get_settings().idempotency_table, rate, name=name, clock=clock.time, sleep=clock.sleep)
+            for _ in range(count)]  # fmt: skip
+
+
+def fleet_rate(name: str) -> float:
+    item = table(get_settings().idempotency_table).get_item(Key={"id": f"pace#{name}"}, ConsistentRead=True)["Item"]
+    return float(item["fleet_rate"])
+
+
+def test_workers_together_keep_to_the_rate_in_every_sliding_second(stack: LocalAws) -> None:
+    """Four workers taking turns share one pace: no window of one second, wherever it starts, holds
+    more than the rate, and the rate is used (not just respected).
 
     They take turns rather than run in threads: moto's DynamoDB does not make a conditional update
     atomic against a concurrent one the way DynamoDB does, and that atomicity is what the pacer
-    relies on; what is ours to test is that every worker counts against the same slots.
+    relies on; what is ours to test is that every worker counts against the same pace.
     """
     clock = Clock()
-    table = get_settings().idempotency_table
-    workers = [Pacer(table, 14, name="t1", clock=clock.time, sleep=clock.sleep) for _ in range(4)]
-    granted = [workers[n % 4].acquire() for n in range(60)]
-    per_second: dict[int, int] = {}
-    for second in granted:
-        per_second[second] = per_second.get(second, 0) + 1
-    assert sorted(per_second.values(), reverse=True) == [14, 14, 14, 14, 4]
-    assert clock.slept >= 3.5  # the workers waited for the next second four times (from 0.25 s in)
+    workers = pacers("t1", 14, clock, 4)
+    moments = [workers[n % 4].acquire() for n in range(140)]
+    assert all(m is not None for m in moments)
+    times = [float(m) for m in moments if m is not None]
+    assert max_in_window(times) == 13  # 14 would need moments closer than (1 + MARGIN) / 14 s
+    assert all(b - a == pytest.approx((1 + MARGIN) / 14, abs=1e-6) for a, b in itertools.pairwise(times))
+    assert times[-1] - times[0] == pytest.approx(139 * (1 + MARGIN) / 14, rel=1e-3)
 
 
-def test_a_slot_whose_second_ends_during_the_round_trip_is_not_used(stack: LocalAws) -> None:
-    """The slot is taken for the second read before the DynamoDB call; if that second is over when
-    the call returns, the message would land in the next second uncounted: take one there instead."""
+def test_a_worker_that_wakes_too_late_gives_its_moment_up(stack: LocalAws) -> None:
+    """A send that starts more than GRACE after its moment could crowd the next second: take another."""
     clock = Clock()
-    clock.now = 2_000_000.999
-    reads = iter([2_000_000.999, 2_000_001.001, 2_000_001.002, 2_000_001.003])
+    first, late = pacers("late", 5, clock, 2)
+    assert first.acquire() == pytest.approx(clock.now)
+    clock.overshoot = [GRACE + 0.2]  # the next sleep overshoots
+    moment = late.acquire()
+    given_up = 1_000_000.25 + (1 + MARGIN) / 5
+    woke = given_up + GRACE + 0.2
+    assert moment == pytest.approx(woke, abs=1e-6)  # a fresh moment (the pace was idle by then), not the old one
+    assert clock.time() <= moment + GRACE
 
-    def late_clock() -> float:
-        return next(reads, 2_000_001.5)
 
-    pacer = Pacer(get_settings().idempotency_table, 5, name="late", clock=late_clock, sleep=clock.sleep)
-    assert pacer.acquire() == 2_000_001  # not 2_000_000, whose slot went unused
+def test_a_throttle_slows_every_worker_and_successes_raise_the_rate_again(stack: LocalAws) -> None:
+    clock = Clock()
+    one, two = pacers("aimd", 20, clock, 2)
+    one.acquire()
+    one.throttled()
+    one.throttled()  # the same second: one cut, not two
+    assert fleet_rate("aimd") == pytest.approx(18)
+    two.acquire()  # the other worker learns the fleet's rate from its next moment
+    assert two.rate == pytest.approx(18)
+    assert two.spacing() == pytest.approx((1 + MARGIN) / 18)
+    clock.now += 1.5
+    one.throttled()
+    assert fleet_rate("aimd") == pytest.approx(16.2)
+    clock.now += 1.5
+    two.acquire()
+    two.succeeded()
+    two.succeeded()  # the same second: one raise
+    assert fleet_rate("aimd") == pytest.approx(18.2)
+    for _ in range(5):
+        clock.now += 1.1
+        two.acquire()
+        two.succeeded()
+    assert fleet_rate("aimd") == pytest.approx(20)  # never above the configured rate
+
+
+def test_a_pace_left_idle_starts_again_at_the_configured_rate(stack: LocalAws) -> None:
+    clock = Clock()
+    (worker,) = pacers("idle", 10, clock)
+    worker.acquire()
+    worker.throttled()
+    assert fleet_rate("idle") == pytest.approx(9)
+    clock.now += 120  # next Friday, as far as the pace is concerned
+    (fresh,) = pacers("idle", 10, clock)
+    fresh.rate = 9  # as if it had seen the cut
+    fresh.acquire()
+    assert fleet_rate("idle") == pytest.approx(10) and fresh.rate == pytest.approx(10)
+
+
+def test_no_moment_past_the_deadline(stack: LocalAws) -> None:
+    clock = Clock()
+    (worker,) = pacers("deadline", 1, clock)
+    assert worker.acquire(deadline=clock.now + 5) is not None
+    before = clock.time()
+    assert worker.acquire(deadline=clock.now + 0.5) is None  # the next moment is 1.1 s away
+    assert clock.time() == before  # and nobody waited for it
 
 
 def test_rate_comes_from_the_account(stack: LocalAws) -> None:
