@@ -126,3 +126,30 @@ def test_kill_9_then_resume_mails_each_reader_once_or_lists_them(stack: LocalAws
     for reader in readers:
         assert counts[reader.email] == 1 or (reader.email in in_doubt and counts[reader.email] <= 1), reader.email
     assert max(counts.values()) == 1
+
+
+def test_readers_not_reached_before_the_deadline_go_back_on_the_queue(
+    stack: LocalAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker whose time runs short stops starting sends and queues the rest as a new message,
+    so a slow fleet never burns the batch's receive count on its way to the dead-letter queue."""
+    readers = approved_edition("2026-W14", 30, "deadline")
+    ids = [r.id for r in readers]
+    monkeypatch.setenv("SEND_RATE", "10")  # moments 0.11 s apart: about 10 fit in the second left
+    get_settings.cache_clear()
+    try:
+        settings = get_settings()
+        url = queue_url(settings.send_queue_url, "send")
+        report = send_batch(settings, "2026-W14", ids, deadline=time.time() + 1.0)
+        assert 3 <= report.sent <= 15 and report.sent + len(report.deferred) == len(ids)
+        assert not report.retry and not report.in_doubt
+        waiting = client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)["Messages"]
+        again = {"edition_id": "2026-W14", "subscriber_ids": report.deferred}
+        assert [json.loads(m["Body"]) for m in waiting] == [again]
+        assert set(report.deferred) == set(ids) - set(SendLog(settings.send_log_table).with_status("2026-W14", "sent"))
+        drain(url, send_worker.handler, function_name="SendWorkerFunction")
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    counts = mailed(stack.endpoint, "2026-W14")
+    assert {r.email: counts[r.email] for r in readers} == {r.email: 1 for r in readers}

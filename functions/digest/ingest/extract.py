@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -319,9 +320,17 @@ _EXTRACTION_OPTIONS: dict[str, Any] = {
 _TABLE_RULE = re.compile(r"^\|(?:\s*:?-+:?\s*\|)+$")  # trafilatura's "|---|---|" line under a table's head
 
 
-def _run_trafilatura(tree: HtmlElement, url: str) -> Any:
-    import trafilatura
+def _trafilatura() -> Any:
+    """trafilatura, imported on first use; its downloader looks for urllib3's SOCKS support, which
+    we never use, and would warn about it on every CLI run."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="SOCKS support in urllib3")
+        import trafilatura
+    return trafilatura
 
+
+def _run_trafilatura(tree: HtmlElement, url: str) -> Any:
+    trafilatura = _trafilatura()
     document = trafilatura.bare_extraction(tree, url=url, **_EXTRACTION_OPTIONS)
     if document is None or not (getattr(document, "text", "") or "").strip():
         # Balanced mode found nothing: try recall mode before giving up on the page.
@@ -338,10 +347,8 @@ def extract_page(html: bytes | str, *, url: str, boilerplate: Rules = DEFAULT_BO
     result = Extracted(url=url)
     if not html:
         return result
-    from trafilatura.utils import load_html
-
     try:
-        tree = load_html(html)
+        tree = _trafilatura().utils.load_html(html)
     except (TypeError, ValueError):
         tree = None
     if tree is None:

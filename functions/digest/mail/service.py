@@ -48,6 +48,7 @@ class BatchReport:
     failed: int = 0
     retry: list[str] = field(default_factory=list)
     in_doubt: list[dict[str, str]] = field(default_factory=list)  # address, subscriber_id, reason
+    deferred: list[str] = field(default_factory=list)  # not reached before the deadline: queued again
 
 
 def _sendable(edition: Edition | None, edition_id: str) -> Edition:
@@ -396,7 +397,9 @@ def send_batch(
     """Mail each reader of the batch at most once; raises TransientSendError if some should be retried.
 
     ``deadline`` (epoch seconds) is when the worker must stop starting sends (its Lambda timeout
-    less one SES call): readers not reached by then are left for the batch's next delivery.
+    less one SES call).  Readers not reached by then go back on the send queue as a new message,
+    so a slow fleet (a low SES rate shared by many workers) never pushes a batch to the
+    dead-letter queue, whose receive count is for batches that fail.
     """
     from digest.render.publish import email_variant  # MJML and Jinja2 load in send workers, not in the API
 
@@ -409,7 +412,7 @@ def send_batch(
         sender.report.skipped += 1
     for reader in found:
         if sender.out_of_time():
-            sender.report.retry.append(reader.id)  # still queued: the next delivery mails them
+            sender.report.deferred.append(reader.id)  # still queued
             continue
         if reader.status is not SubscriberStatus.confirmed:  # unsubscribed or suppressed since dispatch
             sender.log.skip(edition_id, reader.id, f"{reader.status.value} since dispatch")
@@ -424,6 +427,9 @@ def send_batch(
             letters[variant] = Letter(subject=rendered.subject, html=rendered.html, text=rendered.text)
         sender.send(reader, letters[variant])
     report = sender.report
+    if report.deferred:
+        send_messages(queue_url(settings.send_queue_url, "send"),
+                      [{"edition_id": edition_id, "subscriber_ids": report.deferred}])  # fmt: skip
     if report.retry:
         raise TransientSendError(f"{len(report.retry)} readers were not mailed yet and will be retried", report)
     return report
@@ -462,7 +468,8 @@ class _BatchSender:
             return
         for _ in range(MAX_THROTTLED):
             if self.out_of_time() or self.pacer.acquire(self.deadline) is None:
-                self._later(reader, "not sent before the send worker's time ran out")
+                self.log.mark_failed(self.edition_id, reader.id, "not sent before the send worker's time ran out")
+                self.report.deferred.append(reader.id)
                 return
             try:
                 message_id = send_once(self.settings.sender_address, reader.email, raw,
