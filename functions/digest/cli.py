@@ -43,7 +43,7 @@ class UserError(Exception):
 
 
 def _quiet_powertools() -> None:
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")  # the handlers' warnings reach the user as summaries
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 

@@ -272,3 +272,22 @@ def test_ses_events_settle_readers_in_doubt_and_the_edition_becomes_sent(proxy: 
     settled = {str(r["subscriber_id"]): r for r in rows if r.get("settled_by") == "ses-event"}
     assert sorted(settled) == sorted(d["subscriber_id"] for d in result["in_doubt"])
     assert all(settled[d["subscriber_id"]]["message_id"] == accepted[d["address"]] for d in result["in_doubt"])
+
+
+def test_resend_failed_reopens_a_sent_edition_until_its_readers_settle(proxy: FaultProxy, stack: LocalAws) -> None:
+    """An edition reads *sent* only while nobody is queued or in doubt, also after resend-failed."""
+    readers = approved_edition("2026-W29", 20, "reopen")
+    proxy.configure(ses_drop_after=1.0)  # every call's answer is lost: everyone in doubt
+    result = run(proxy, "edition", "send", "2026-W29")
+    assert len(result["in_doubt"]) == 20
+    proxy.configure(ses_drop_after=0)
+    unsent = readers[0].email  # an operator who (wrongly) says this one was never mailed
+    run(proxy, "edition", "settle", "2026-W29", "--unsent", unsent)
+    settled = run(proxy, "edition", "settle", "2026-W29", "--all", "sent")
+    assert settled["status"] == "sent" and settled["failed"] == 1  # a failure is reported, not pending
+    proxy.configure(ses_drop_after=1.0)
+    again = run(proxy, "edition", "resend-failed", "2026-W29")
+    assert [d["address"] for d in again["in_doubt"]] == [unsent]
+    assert run(proxy, "edition", "stats", "2026-W29")["status"] == "sending"  # not "sent" with a reader in doubt
+    proxy.configure(ses_drop_after=0)
+    assert run(proxy, "edition", "settle", "2026-W29", "--sent", unsent)["status"] == "sent"

@@ -346,9 +346,14 @@ def follow_send(
 
 
 def resend_failed(settings: Settings, edition_id: str) -> int:
-    """Queue again only the readers whose send failed; returns how many."""
-    _sendable(EditionStore(settings.editions_table, settings.archive_bucket).get(edition_id), edition_id)
+    """Queue again only the readers whose send failed; returns how many.  A *sent* edition is
+    *sending* again until they settle, so its status never hides a reader in doubt."""
+    from digest.stories.service import set_status
+
+    edition = _sendable(EditionStore(settings.editions_table, settings.archive_bucket).get(edition_id), edition_id)
     failed = SendLog(settings.send_log_table).with_status(edition_id, "failed")
+    if failed and edition.status is EditionStatus.sent:
+        set_status(settings, edition_id, EditionStatus.sending, who="resend-failed")
     url = queue_url(settings.send_queue_url, "send")
     for chunk in _chunks(failed, BATCH_SIZE):
         send_messages(url, [{"edition_id": edition_id, "subscriber_ids": chunk}])

@@ -23,7 +23,7 @@ TRANSITIONS: dict[EditionStatus, set[EditionStatus]] = {
     EditionStatus.draft: {EditionStatus.approved, EditionStatus.skipped},
     EditionStatus.approved: {EditionStatus.draft, EditionStatus.sending},
     EditionStatus.sending: {EditionStatus.sent},
-    EditionStatus.sent: set(),
+    EditionStatus.sent: {EditionStatus.sending},  # resend-failed reopens the send until it settles again
     EditionStatus.skipped: {EditionStatus.draft},
 }
 
