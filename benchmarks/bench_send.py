@@ -19,7 +19,10 @@ Prints one Markdown section, every figure measured in the same run on this machi
    script exits 1.
 2. **Pacing.** With ``SEND_RATE`` at each rate (10, 20 and 50 msg/s), 200 messages go through the
    same path on a fresh stack; the time of each SES request is taken by a botocore event hook on
-   the real SES client (``before-send``), and per-second counts are compared with the rate.
+   the real SES client editions go through (``once_client``, ``before-send``), and the most
+   requests in any sliding 1-second window (``faults.max_in_window``) is compared with the rate
+   (it must not exceed it: the pacer's promise), as is the achieved msg/s; calendar-second counts
+   are kept as an extra view.
 3. **CPU per message.** ``time.thread_time`` around the pieces of the send worker in part 1:
    composing the personalised MIME (``mail/compose.py``, wrapped where ``mail/service.py`` calls
    it), the AWS calls' client side (botocore event hooks), the rest of the worker, the queue pump,
@@ -63,6 +66,7 @@ from bench_mail import ACCENTED, EMOJI, FIRST, LAST, SCRIPTS, TRICKY, VARIANTS  
 from digest.api.subscriptions import Requester, unsubscribe  # noqa: E402
 from digest.handlers import send_worker  # noqa: E402
 from digest.local.demo import register_sources, sample_week  # noqa: E402
+from digest.local.faults import max_in_window  # noqa: E402
 from digest.local.motoserver import LocalAws, received_messages, reset  # noqa: E402
 from digest.local.pump import drain  # noqa: E402
 from digest.local.run import ingest_all, send_all  # noqa: E402
@@ -75,7 +79,8 @@ from digest.render.publish import publish  # noqa: E402
 from digest.settings import REPO_ROOT, Settings, get_settings  # noqa: E402
 from digest.store.aws import client, table, to_item  # noqa: E402
 from digest.store.editions import EditionStore  # noqa: E402
-from digest.store.pacing import Pacer  # noqa: E402
+from digest.store.mailer import once_client  # noqa: E402
+from digest.store.pacing import GRACE, MARGIN, Pacer  # noqa: E402
 from digest.store.queues import queue_url  # noqa: E402
 from digest.store.secrets import token_keys  # noqa: E402
 from digest.store.sendlog import SendLog  # noqa: E402
@@ -120,9 +125,10 @@ class Meter:
         self.worker_cpu = 0.0
         self.worker_wall = 0.0
         self.pacer_wall = 0.0
-        self.pacer_full = 0  # slots found full: the pacer had to wait for the next second
+        self.pacer_takes = 0  # moments taken from the pace item (one conditional update each, or two)
+        self.pacer_waits = 0  # ... of which lay ahead, so the worker slept until it came
         self.calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []  # compose's arguments, to replay
-        self.granted: list[int] = []  # the second the pacer gave each message
+        self.granted: list[float] = []  # the moment (epoch seconds) the pacer gave each message
         self.hooked: set[int] = set()
 
     # botocore hooks ------------------------------------------------------------------------
@@ -194,19 +200,21 @@ class Meter:
                 self.worker_cpu += time.thread_time() - cpu
                 self.worker_wall += time.perf_counter() - wall
 
-        def acquire(pacer: Pacer) -> int:
+        def acquire(pacer: Pacer, deadline: float | None = None) -> float | None:
             start = time.perf_counter()
             try:
-                second = real_acquire(pacer)
-                self.granted.append(second)
-                return second
+                moment = real_acquire(pacer, deadline)
+                if moment is not None:
+                    self.granted.append(moment)
+                return moment
             finally:
                 self.pacer_wall += time.perf_counter() - start
 
-        def take(pacer: Pacer, second: int) -> bool:
-            granted = real_take(pacer, second)
-            self.pacer_full += not granted
-            return granted
+        def take(pacer: Pacer) -> float:
+            moment = real_take(pacer)
+            self.pacer_takes += 1
+            self.pacer_waits += moment > time.time()
+            return moment
 
         self.real_compose = real_compose
         service.compose = compose
@@ -221,14 +229,17 @@ class Meter:
         self.ses_replied.clear()
         self.granted.clear()
         self.compose_cpu = self.worker_cpu = self.worker_wall = self.pacer_wall = 0.0
-        self.composed = self.pacer_full = 0
+        self.composed = self.pacer_takes = self.pacer_waits = 0
         self.calls = []
 
 
 def hook_clients(meter: Meter, settings: Settings) -> None:
-    """Hook every client the send path uses (the process's cached clients, as the stores get them)."""
+    """Hook every client the send path uses (the process's cached clients, as the stores get them):
+    editions go to SES through ``once_client`` (no SDK retries, its own read timeout), notices
+    through the plain ``sesv2`` client."""
     for name in ("sesv2", "ses", "sqs", "s3", "dynamodb"):
         meter.hook(client(name))
+    meter.hook(once_client(settings.ses_timeout_seconds))
     for attribute in TABLES:
         meter.hook(table(getattr(settings, attribute)).meta.client)
 
@@ -423,7 +434,8 @@ class Cost:
     compose_cpu: float
     worker_cpu: float
     worker_wall: float
-    pacer_full: int
+    pacer_takes: int
+    pacer_waits: int
     pacer_wall: float
     replay_cpu: float  # the same compose() calls again, one after another
 
@@ -433,8 +445,8 @@ class Cost:
         for args, kwargs in meter.calls:
             real_compose(*args, **kwargs)
         replay = time.thread_time() - start
-        return cls(meter.composed, meter.compose_cpu, meter.worker_cpu, meter.worker_wall, meter.pacer_full,
-                   meter.pacer_wall, replay)  # fmt: skip
+        return cls(meter.composed, meter.compose_cpu, meter.worker_cpu, meter.worker_wall, meter.pacer_takes,
+                   meter.pacer_waits, meter.pacer_wall, replay)  # fmt: skip
 
 
 def end_to_end(aws: LocalAws, meter: Meter, edition: Edition, n_readers: int) -> EndToEnd:
@@ -500,11 +512,12 @@ class Paced:
     wall: float
     achieved: float
     per_second: list[int]
-    sliding_max: int
-    replies_max: int
-    pacer_full: int
+    sliding_max: int  # the most SES requests in any 1-s window, by the time each left the client
+    replies_max: int  # ... by the time each accepted reply came back
+    pacer_takes: int
+    pacer_waits: int
     pacer_wall: float
-    late: int | None  # messages whose SES request left in a later second than the pacer's slot
+    lag: list[float] | None  # seconds from each message's moment to its SES request leaving
     problems: list[str]
 
     @property
@@ -512,29 +525,25 @@ class Paced:
         return max(self.per_second)
 
     @property
-    def p95(self) -> float:
-        ordered = sorted(self.per_second)
-        return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
-
-    @property
     def above(self) -> int:
         return sum(count > math.floor(self.rate) for count in self.per_second)
 
+    @property
+    def ceiling(self) -> float:
+        """The most the pacer hands out: one moment every (1 + MARGIN) / rate seconds."""
+        return self.rate / (1 + MARGIN)
+
 
 def per_second(stamps: Sequence[float]) -> list[int]:
-    """Messages in each whole second (epoch-aligned, as the pacer counts) from the first to the last."""
+    """Messages in each whole (epoch-aligned) second from the first to the last: an extra view;
+    the pacer's promise is about every sliding second (``max_in_window``)."""
     counts = Counter(int(t) for t in stamps)
-    return [counts.get(s, 0) for s in range(min(counts), max(counts) + 1)]
+    return [counts.get(s, 0) for s in range(min(counts), max(counts) + 1)] if counts else [0]
 
 
-def sliding_max(stamps: Sequence[float], window: float = 1.0) -> int:
-    """The most messages in any window of ``window`` seconds (however it is aligned)."""
-    ordered, best, left = sorted(stamps), 0, 0
-    for right, stamp in enumerate(ordered):
-        while stamp - ordered[left] >= window:
-            left += 1
-        best = max(best, right - left + 1)
-    return best
+def percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))] if ordered else float("nan")
 
 
 def paced(aws: LocalAws, meter: Meter, edition: Edition, rate: float, n_messages: int, seed: int) -> Paced:
@@ -553,20 +562,25 @@ def paced(aws: LocalAws, meter: Meter, edition: Edition, rate: float, n_messages
     eligible = {r.id for r in readers if wanted(r, edition)}
     delivery = check_delivery(aws.endpoint, settings, edition.id, readers, eligible)
     span = stamps[-1] - stamps[0] if len(stamps) > 1 else float("nan")
+    window = max_in_window(stamps, 1.0)
+    problems = list(delivery.problems)
+    if window > math.floor(rate):
+        problems.append(f"a sliding 1-s window held {window} SES requests, above the rate {rate:g}")
     return Paced(
         rate=rate,
         messages=len(stamps),
         wall=wall,
         achieved=(len(stamps) - 1) / span if span else float("nan"),
         per_second=per_second(stamps),
-        sliding_max=sliding_max(stamps),
-        replies_max=max(per_second(meter.ses_replied)),
-        pacer_full=meter.pacer_full,
+        sliding_max=window,
+        replies_max=max_in_window(meter.ses_replied, 1.0),
+        pacer_takes=meter.pacer_takes,
+        pacer_waits=meter.pacer_waits,
         pacer_wall=meter.pacer_wall,
-        late=sum(int(t) > g for g, t in zip(meter.granted, stamps, strict=True))
+        lag=[t - g for g, t in zip(meter.granted, stamps, strict=True)]
         if len(meter.granted) == len(stamps)
-        else None,  # an SES retry would add a request: no pairing then
-        problems=delivery.problems,
+        else None,  # a throttled call would take a second moment: no pairing then
+        problems=problems,
     )
 
 
@@ -620,9 +634,10 @@ def report(args: argparse.Namespace, e2e: EndToEnd, pacing: list[Paced], setup: 
         f"Readers: {e2e.readers:,} imported (`sample/subscribers.csv` and generated: names in many scripts, quotes, "
         f"emoji, no name; {e2e.variants} section choices; time zones), of whom must get nothing: {ineligible}, and "
         f"{e2e.late_unsubscribed} who unsubscribed (one-click) after dispatch queued them. Edition: the demo's, "
-        f"{e2e.stories} stories. Pacing was not the limit: the pacer "
-        f"took a slot for every message (one DynamoDB update each) and found a second full {cost.pacer_full} "
-        f"times ({cost.pacer_wall:.1f} s in `Pacer.acquire`, its round trips included).\n"
+        f"{e2e.stories} stories. Pacing was not the limit: the pacer (one item, `pace#send`) gave "
+        f"{cost.pacer_takes:,} moments for {cost.composed:,} messages (a conditional DynamoDB update each), "
+        f"{cost.pacer_waits:,} of them ahead of the clock so the worker slept until they came "
+        f"({cost.pacer_wall:.1f} s in `Pacer.acquire`, its round trips included).\n"
     )
     total_wall = e2e.dispatch.wall + e2e.send.wall
     dispatch_requests = sum(e2e.dispatch_bucket.requests.values())
@@ -683,46 +698,48 @@ def report(args: argparse.Namespace, e2e: EndToEnd, pacing: list[Paced], setup: 
         f"of the CPU, {server / max(requests, 1) * 1000:.1f} ms a request; the client side (boto3/botocore, "
         f"HTTP) {client_cpu / max(requests, 1) * 1000:.1f} ms a request. The moto server answered "
         f"{share(closed, requests)} of the requests with `Connection: close`, so each opened a new TCP connection. "
-        "One worker sends one message at a time (claim, pacer slot, SES, mark sent: 4 round trips), so the rate "
+        "One worker sends one message at a time (claim, pacer moment, SES, mark sent: 4 round trips), so the rate "
         "is one over the sum of those round trips on this machine, not a property of the send path."
     )
 
     # 2 ------------------------------------------------------------------------------------------
     ceiling = n / e2e.send.wall if e2e.send.wall else float("nan")
     out("\n### 2. Pacing accuracy (`SEND_RATE`, one worker as `send_all` runs it, fresh stack per rate)\n")
-    out("| SEND_RATE | messages | wall s | achieved msg/s | max per second | p95 per second | seconds above the rate "
-        "| max in any 1-s window | max per second by SES reply | slot found full "
-        "| sent after their slot's second |")  # fmt: skip
+    out("| SEND_RATE | messages | wall s | achieved msg/s | ceiling rate÷1.1 | **max in any 1-s window** "
+        "| max in a 1-s window by SES reply | max per calendar second | calendar seconds above the rate "
+        "| moments taken / slept for | moment → request ms p50 / max |")  # fmt: skip
     out("|---|---|---|---|---|---|---|---|---|---|---|")
     for p in pacing:
+        lag = "—" if not p.lag else f"{percentile(p.lag, 0.5) * 1000:.1f} / {max(p.lag) * 1000:.1f}"
         out(
             f"| {p.rate:g} | {p.messages} | {p.wall:.1f} | {p.achieved:.1f} ({p.achieved / p.rate:.0%}) "
-            f"| {p.max} ({p.max / p.rate:.2f}×) | {p.p95:g} ({p.p95 / p.rate:.2f}×) "
-            f"| {p.above} of {len(p.per_second)} ({share(p.above, len(p.per_second))}) "
-            f"| {p.sliding_max} ({p.sliding_max / p.rate:.2f}×) | {p.replies_max} | {p.pacer_full} "
-            f"| {'—' if p.late is None else p.late} |"
+            f"| {p.ceiling:.1f} | **{p.sliding_max}** ({p.sliding_max / p.rate:.2f}×) | {p.replies_max} "
+            f"| {p.max} | {p.above} of {len(p.per_second)} | {p.pacer_takes} / {p.pacer_waits} | {lag} |"
         )
     out(
-        "\nAchieved: (messages − 1) ÷ the time from the first SES request to the last; the pacer lets each second's "
-        "budget go at its start, so over a short run this reads a little above the rate. "
-        "Times: `time.time()` as each SES request left the real SES client (botocore `before-send` hook), counted "
-        "in whole epoch seconds as the pacer counts (first and last second partial); the 1-s window slides over "
-        "the same stamps; the reply column counts the `after-call` stamps instead. *Slot found full*: how often "
-        "`Pacer._take` was refused and the worker slept to the next second. The pacer counts fixed, epoch-aligned "
-        "seconds, so a 1-s window across a boundary can hold up to twice the rate (the end of one second's "
-        "budget and the start of the next); SES does not document how its per-second rate is windowed. "
-        "*Sent after their slot's second*: the "
-        "pacer reads the clock before its DynamoDB round trip and SES gets the message after it, so a slot taken "
-        "at the end of a second can be used in the next one, on top of that second's own budget."
+        "\nThe pacer (`store/pacing.py`) hands out moments (1 + MARGIN) ÷ rate apart "
+        f"(MARGIN {MARGIN:g}) from one DynamoDB item, and a worker sends only within GRACE ({GRACE * 1000:.0f} ms) "
+        "of its moment, else takes another: so every sliding second, however aligned, holds at most the rate, "
+        "and a steady send runs at most at rate ÷ (1 + MARGIN) (the *ceiling* column). "
+        "Times: `time.time()` as each SES request left the real SES client (botocore `before-send` hook on "
+        "`once_client`, the client editions go through); the 1-s window slides over them (`max_in_window`, "
+        "half-open); *by SES reply* uses the `after-call` stamps of accepted replies instead. *Achieved*: "
+        "(messages − 1) ÷ the time from the first SES request to the last. The calendar-second columns are an "
+        "extra view (whole epoch seconds, first and last partial). *Moments taken / slept for*: `Pacer._take` "
+        "calls (more than the messages when a worker woke past its moment's grace and took another) and how "
+        "many of them lay ahead of the clock. *Moment → request*: from the moment the pacer gave to the SES "
+        "request leaving (the pace item's round trip, the sleep's overshoot and botocore's request building); "
+        f"a window can only overflow if this passes MARGIN × 1 s ({MARGIN * 1000:.0f} ms: GRACE for waking, "
+        f"{(MARGIN - GRACE) * 1000:.0f} ms for the trip to SES)."
     )
     for p in pacing:
-        if p.pacer_full == 0:
+        if p.pacer_waits == 0:
             out(
                 f"\nAt {p.rate:g} msg/s the pacer never had to wait: one worker on this stack tops out near "
                 f"{ceiling:.0f} msg/s (part 1), so that row measures the stack, not the pacer."
             )
         if p.problems:
-            out(f"\nAt {p.rate:g} msg/s delivery **FAILED**: {'; '.join(p.problems)}")
+            out(f"\nAt {p.rate:g} msg/s **FAILED**: {'; '.join(p.problems)}")
 
     # 3 ------------------------------------------------------------------------------------------
     out(f"\n### 3. CPU per message in the send worker ({cost.composed:,} messages, part 1)\n")

@@ -63,6 +63,8 @@ def main(names: list[str]) -> int:
         f"on {machine()}.\nEach section names the script that measured it; rerun one with "
         "`python benchmarks/run.py NAME`.\n\n"
     )
+    # re-read: a section another run wrote while this one ran is kept, only this run's are replaced
+    sections = {**previous_sections(), **{s.stem: sections[s.stem] for s in scripts}}
     body = "\n".join(f"<!-- bench:{name} -->\n{text}<!-- /bench -->\n" for name, text in sorted(sections.items()))
     DOC.write_text(header + body)
     print(f"wrote {DOC}")

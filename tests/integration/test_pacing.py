@@ -78,7 +78,8 @@ def test_a_throttle_slows_every_worker_and_successes_raise_the_rate_again(stack:
     one, two = pacers("aimd", 20, clock, 2)
     one.acquire()
     one.throttled()
-    one.throttled()  # the same second: one cut, not two
+    one.throttled()  # the same second: one cut, not two ...
+    two.throttled()  # ... whichever worker noticed
     assert fleet_rate("aimd") == pytest.approx(18)
     two.acquire()  # the other worker learns the fleet's rate from its next moment
     assert two.rate == pytest.approx(18)

@@ -66,7 +66,7 @@ class Pacer:
         self.key = {"id": f"pace#{name}"}
         self.clock = clock
         self.sleep = sleep
-        self._last_raise = 0.0
+        self._last_raise = self._last_cut = 0.0
         self._busy = True  # which of _take's two updates to try first
 
     def spacing(self) -> float:
@@ -127,9 +127,13 @@ class Pacer:
         return now
 
     def throttled(self) -> None:
-        """SES throttled a call: cut the fleet's rate, once per second whoever notices first."""
+        """SES throttled a call: cut the fleet's rate, once per second whoever notices first (and
+        each worker tries at most once a second, so a burst of throttles costs no extra writes)."""
         seen = self.rate
         now = self.clock()
+        if now - self._last_cut < 1:
+            return
+        self._last_cut = now
         self._set_rate(max(MIN_RATE, seen * DECREASE),
                        condition="attribute_not_exists(cut_at) OR cut_at < :recent",
                        values={":recent": _number(now - 1)}, stamp="cut_at")  # fmt: skip
