@@ -42,7 +42,6 @@ import urllib.request
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -55,18 +54,15 @@ os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "friday-digest")
 for name in ("SEND_RATE", "SES_TIMEOUT_SECONDS"):  # each scenario sets what it measures
     os.environ.pop(name, None)
 
-from digest.ingest.urls import article_id  # noqa: E402
 from digest.local.faults import OUTCOMES, FaultProxy, max_in_window  # noqa: E402
-from digest.local.motoserver import free_port, received_messages, reset  # noqa: E402
+from digest.local.motoserver import free_port, point_at, received_messages, reset  # noqa: E402
+from digest.local.seed import approved_edition  # noqa: E402
 from digest.local.stack import create_stack  # noqa: E402
 from digest.mail.service import LOCAL_SEND_RATE  # noqa: E402
-from digest.models import Article, EditionStatus, Subscriber, SubscriberStatus  # noqa: E402
-from digest.readers import subscriber_id  # noqa: E402
+from digest.models import Subscriber  # noqa: E402
 from digest.settings import get_settings  # noqa: E402
-from digest.store.articles import ArticleStore  # noqa: E402
-from digest.store.aws import plain, reset_clients, table, to_item  # noqa: E402
+from digest.store.aws import plain, table  # noqa: E402
 from digest.store.sendlog import SendLog  # noqa: E402
-from digest.stories.service import build_edition, set_status  # noqa: E402
 
 SEED = 20261204
 DEFAULT_READERS, QUICK_READERS = 1_000, 300
@@ -103,13 +99,7 @@ class Moto:
                 if time.monotonic() > deadline or self.process.poll() is not None:
                     raise RuntimeError("the moto server did not start") from None
                 time.sleep(0.2)
-        os.environ["AWS_ENDPOINT_URL"] = self.endpoint
-        os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
-        os.environ.setdefault("AWS_REGION", "eu-west-1")
-        os.environ.setdefault("AWS_DEFAULT_REGION", os.environ["AWS_REGION"])
-        reset_clients()
-        get_settings.cache_clear()
+        point_at(self.endpoint)
         return self
 
     def stop(self) -> None:
@@ -120,33 +110,6 @@ class Moto:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-
-
-def approved_edition(week: str, n_readers: int, prefix: str) -> list[Subscriber]:
-    """An approved edition for ``week`` and ``n_readers`` confirmed readers, plus three who must never
-    get it (the same set-up as tests/integration/sending_helpers.py, readers written in batches)."""
-    settings = get_settings()
-    store = ArticleStore(settings.articles_table, settings.articles_bucket)
-    year, number = week.split("-W")
-    monday = datetime.fromisocalendar(int(year), int(number), 1).replace(tzinfo=UTC)
-    for n in range(3):
-        url = f"https://news.example.org/{week}/{n}"
-        store.put(Article(id=article_id(url), url=url, title=f"Harbour story number {n} of week {week}",
-                          text="Some text about the harbour.", source=f"Outlet {n}",
-                          published=monday + timedelta(hours=n)))  # fmt: skip
-    build_edition(settings, week)
-    set_status(settings, week, EditionStatus.approved, who="bench_faults")
-    confirmed = []
-    with table(settings.subscribers_table).batch_writer() as batch:
-        for n in range(n_readers):
-            email = f"{prefix}{n}@example.com"
-            reader = Subscriber(id=subscriber_id(email), email=email, status=SubscriberStatus.confirmed)
-            batch.put_item(Item=to_item(reader))
-            confirmed.append(reader)
-        for status in (SubscriberStatus.unsubscribed, SubscriberStatus.suppressed, SubscriberStatus.pending):
-            email = f"{prefix}-{status.value}@example.com"
-            batch.put_item(Item=to_item(Subscriber(id=subscriber_id(email), email=email, status=status)))
-    return confirmed
 
 
 def mailed(moto: Moto, edition_id: str) -> Counter[str]:
@@ -330,7 +293,7 @@ class Bench:
         reset(self.moto.endpoint)
         create_stack(get_settings())
         week = f"2027-W{next(self.weeks):02d}"
-        readers = approved_edition(week, n_readers, f"{key}-")
+        readers = approved_edition(week, n_readers, f"{key}-", who="bench_faults")
         proxy = FaultProxy(self.moto.endpoint, seed=SEED).start()
         if knobs:
             proxy.configure(**knobs)

@@ -33,17 +33,22 @@ class LocalAws:
     def start(self) -> LocalAws:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request drowns the progress
         self.server.start()
-        os.environ["AWS_ENDPOINT_URL"] = self.endpoint
-        os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
-        os.environ.setdefault("AWS_REGION", "eu-west-1")
-        os.environ.setdefault("AWS_DEFAULT_REGION", os.environ["AWS_REGION"])
-        reset_clients()
-        get_settings.cache_clear()
+        point_at(self.endpoint)
         return self
 
     def stop(self) -> None:
         self.server.stop()
+
+
+def point_at(endpoint: str) -> None:
+    """Point this process's boto3 (and its settings) at a local endpoint, with harmless credentials."""
+    os.environ["AWS_ENDPOINT_URL"] = endpoint
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    os.environ.setdefault("AWS_REGION", "eu-west-1")
+    os.environ.setdefault("AWS_DEFAULT_REGION", os.environ["AWS_REGION"])
+    reset_clients()
+    get_settings.cache_clear()
 
 
 @dataclass(frozen=True)

@@ -55,37 +55,27 @@ class Lease:
     def try_acquire(self) -> Holder | None:
         """Take the lease; None when taken, else who holds it now."""
         now = time.time()
-        try:
-            self.table.put_item(
-                Item={"id": self.key["id"], "token": self.token, "host": self.me.host, "pid": self.me.pid,
-                      "since": int(now), "expires": int(now + self.ttl), "expiration": int(now + self.ttl + 3600)},
-                ConditionExpression="attribute_not_exists(id) OR expires < :now OR #t = :token",
-                ExpressionAttributeNames={"#t": "token"},
-                ExpressionAttributeValues={":now": int(now), ":token": self.token},
-            )  # fmt: skip
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            item = self.table.get_item(Key=self.key, ConsistentRead=True).get("Item") or {}
-            if not item:
-                return self.try_acquire()
-            holder = Holder(str(item.get("host", "?")), int(item.get("pid", 0)), float(item.get("since", now)))
-            if holder.gone() and self._take_over(str(item.get("token", ""))):
-                return None
-            return holder
-        self._start_renewing()
-        return None
+        if self._put("attribute_not_exists(id) OR expires < :now OR #t = :token",
+                     {":now": int(now), ":token": self.token}):  # fmt: skip
+            return None
+        item = self.table.get_item(Key=self.key, ConsistentRead=True).get("Item") or {}
+        if not item:
+            return self.try_acquire()  # released between the two calls
+        holder = Holder(str(item.get("host", "?")), int(item.get("pid", 0)), float(item.get("since", now)))
+        if holder.gone() and self._put("#t = :old", {":old": str(item.get("token", ""))}):
+            return None  # a dead holder's lease, replaced only if it is still that holder's
+        return holder
 
-    def _take_over(self, token: str) -> bool:
-        """Replace a dead holder's lease, only if it is still that holder's."""
+    def _put(self, condition: str, values: dict[str, object]) -> bool:
+        """Write this holder's lease if ``condition`` holds, and keep it renewed; False if not."""
         now = time.time()
         try:
             self.table.put_item(
                 Item={"id": self.key["id"], "token": self.token, "host": self.me.host, "pid": self.me.pid,
                       "since": int(now), "expires": int(now + self.ttl), "expiration": int(now + self.ttl + 3600)},
-                ConditionExpression="#t = :old",
+                ConditionExpression=condition,
                 ExpressionAttributeNames={"#t": "token"},
-                ExpressionAttributeValues={":old": token},
+                ExpressionAttributeValues=values,
             )  # fmt: skip
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
