@@ -17,7 +17,7 @@ import hmac
 import json
 import os
 from typing import Annotated, Any, Literal
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -29,7 +29,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Form, Path,
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from digest.api import admin, pages, review, subscriptions
+from digest.api import admin, desk, pages, review, subscriptions
 from digest.api.models import (
     TOKEN_MAX,
     Accepted,
@@ -489,9 +489,26 @@ def erase_data(token: Token) -> Response[Any]:
 # ---------------------------------------------------------------- editors: the review page
 
 
-def _review_page(token: str, edition: Edition, *, notice: str | None = None, status: int = 200) -> Response[str]:
+def _review_page(
+    token: str, edition: Edition, *, query: dict[str, str] | None = None, status: int = 200
+) -> Response[str]:
+    query = query or {}
     context = review.page_context(_settings(), edition)
-    return pages.render("review.html.j2", f"Review: {edition.id}", status=status, token=token, notice=notice, **context)
+    notice = review.notice_for(edition, query)
+    return pages.render(
+        "review.html.j2",
+        f"Review: {edition.id}",
+        status=status,
+        token=token,
+        notice=notice,
+        asked=query.get("done") == "ask",
+        **context,
+    )
+
+
+Done = Annotated[str, Query(max_length=20, pattern=r"^[a-z]*$", description="What the last control did.")]
+Story = Annotated[str, Query(max_length=64, description="The story the last control acted on.")]
+To = Annotated[str, Query(max_length=320, description="Where the last test went.")]
 
 
 @app.get(
@@ -500,31 +517,138 @@ def _review_page(token: str, edition: Edition, *, notice: str | None = None, sta
     tags=["pages"],
     responses={200: _html("The review page"), **_errors(400, 404, 422)},
 )
-def review_page(token: Token) -> Response[str]:
-    return _review_page(token, review.edition_for(get_settings(), token))
+def review_page(token: Token, done: Done = "", story: Story = "", to: To = "") -> Response[str]:
+    edition = review.edition_for(get_settings(), token)
+    return _review_page(token, edition, query={"done": done, "story": story, "to": to})
 
 
 @app.post(
     "/review/<token>",
-    summary="A control of the review page: pin (section, position), unpin, drop, restore, approve, reopen",
+    summary="A control of the review page: pin (section, position), up, down, unpin, drop, restore, summary, "
+    "copy (subject, preheader, note), test (address), approve (confirm), reopen",
     tags=["pages"],
     responses={
-        303: {"description": "Done: back to the review page", "content": {}},
+        303: {"description": "Done: back to the review page, saying what was done", "content": {}},
         **_errors(400, 404, 409, 413, 422),
     },
 )
 def review_action(
     token: Token,
-    action: Annotated[Literal["pin", "unpin", "drop", "restore", "approve", "reopen"], Form()],
+    action: Annotated[
+        Literal["pin", "unpin", "drop", "restore", "up", "down", "summary", "copy", "test", "approve", "reopen"],
+        Form(),
+    ],
     target: Annotated[str | None, Form(max_length=64)] = None,
     section: Annotated[Section | None, Form()] = None,
     position: Annotated[int | None, Form(ge=1, le=50)] = None,
+    text: Annotated[str | None, Form(max_length=600)] = None,
+    subject: Annotated[str | None, Form(max_length=200)] = None,
+    preheader: Annotated[str | None, Form(max_length=200)] = None,
+    note: Annotated[str | None, Form(max_length=1000)] = None,
+    address: Annotated[str | None, Form(max_length=320)] = None,
+    confirm: Annotated[Literal["yes", ""], Form()] = "",
 ) -> Response[str]:
     app.append_context(page=True)
-    change = review.ReviewAction(action=action, target=target, section=section, position=position)
-    review.apply(get_settings(), token, change)
+    change = review.ReviewAction(
+        action=action, target=target, section=section, position=position, text=text,
+        subject=subject or "", preheader=preheader or "", note=note or "", address=address, confirm=confirm == "yes",
+    )  # fmt: skip
+    _, outcome = review.apply(_settings(), token, change)
     # Post/Redirect/Get; relative, so it works under any stage prefix.
-    return Response(status_code=303, headers={"Location": token, "Cache-Control": "no-store"}, body="")
+    location = f"{token}?{urlencode(outcome.query())}"
+    return Response(status_code=303, headers={"Location": location, "Cache-Control": "no-store"}, body="")
+
+
+@app.get(
+    "/review/<token>/stats",
+    summary="The numbers of the edition a review link names: readers, feedback, rates, past editions",
+    tags=["pages"],
+    responses={200: _html("The stats page"), **_errors(400, 404, 422)},
+)
+def review_stats_page(token: Token) -> Response[str]:
+    edition = review.edition_for(get_settings(), token)
+    return desk.stats_page(get_settings(), edition, back=token, desk_token=None)
+
+
+# ---------------------------------------------------------------- editors: the desk
+
+
+@app.get(
+    "/desk/<token>",
+    summary="The editor's desk: every edition with its status, send time and figures (a desk link)",
+    tags=["pages"],
+    responses={200: _html("The editions list"), **_errors(400, 422)},
+)
+def desk_page(token: Token) -> Response[str]:
+    desk.check(get_settings(), token)
+    return desk.editions_page(_settings(), token)
+
+
+ReaderStatusQuery = Annotated[SubscriberStatus | Literal[""], Query(description="Only readers with this status.")]
+
+
+@app.get(
+    "/desk/<token>/subscribers",
+    summary="The readers page of the desk: counts, search, add, unsubscribe, erase, import, export",
+    tags=["pages"],
+    responses={200: _html("The readers page"), **_errors(400, 422)},
+)
+def desk_subscribers(
+    token: Token,
+    q: Annotated[str, Query(max_length=100, description="Part of an address or name")] = "",
+    status: ReaderStatusQuery = "",
+    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+) -> Response[str]:
+    app.append_context(page=True)
+    desk.check(get_settings(), token)
+    chosen = SubscriberStatus(status) if status else None
+    return desk.subscribers_page(get_settings(), token, search=q.strip(), status=chosen, cursor=cursor)
+
+
+@app.post(
+    "/desk/<token>/subscribers",
+    summary="A control of the readers page: add (email, name), unsubscribe or erase (reader), import (csv)",
+    tags=["pages"],
+    responses={200: _html("The readers page, saying what was done"), **_errors(400, 404, 413, 422)},
+)
+def desk_subscribers_action(
+    token: Token,
+    action: Annotated[Literal["add", "unsubscribe", "erase", "import"], Form()],
+    reader: Annotated[str, Form(max_length=24)] = "",
+    email: Annotated[str, Form(max_length=320)] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    csv: Annotated[str, Form(max_length=MAX_IMPORT_BODY)] = "",
+) -> Response[str]:
+    app.append_context(page=True)
+    settings = get_settings()
+    desk.check(settings, token)
+    try:
+        if action == "add":
+            notice = desk.add_reader(settings, email, name, who="the desk")
+        elif action == "import":
+            outcome = admin.import_readers(settings, csv.removeprefix("\ufeff"))
+            return desk.subscribers_page(settings, token, report=outcome)
+        else:
+            notice = desk.reader_action(settings, action, reader)
+    except (ReaderError, ValueError, LookupError) as error:
+        return desk.subscribers_page(settings, token, error=str(error)[:300], code=400)
+    return desk.subscribers_page(settings, token, notice=notice)
+
+
+@app.get(
+    "/desk/<token>/subscribers.csv",
+    summary="Every reader (but the erased) as CSV with consent columns (a desk link)",
+    tags=["pages"],
+    responses={200: {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}, **_errors(400)},
+)
+def desk_export(token: Token) -> Response[str]:
+    desk.check(get_settings(), token)
+    return Response(
+        status_code=200,
+        content_type="text/csv; charset=utf-8",
+        body="".join(admin.export_readers(get_settings())),
+        headers={"Content-Disposition": 'attachment; filename="readers.csv"', "Cache-Control": "no-store"},
+    )
 
 
 # ---------------------------------------------------------------- admin: readers
@@ -831,6 +955,18 @@ def review_link(edition_id: EditionId) -> Response[Any]:
 # ---------------------------------------------------------------- the OpenAPI document
 
 
+@app.get(
+    "/admin/desk-link",
+    summary="A signed link (a week) to the editor's desk: editions, numbers, readers",
+    tags=["admin"],
+    security=ADMIN,
+    responses=admin_responses({200: _json(dict[str, str], "The link")}),
+)
+def desk_link() -> Response[Any]:
+    _require_admin()
+    return _reply(200, {"url": desk.desk_link(_settings())})
+
+
 @app.get("/openapi.json", include_in_schema=False)
 def openapi_document() -> Response[Any]:
     from digest.api.openapi import document
@@ -948,7 +1084,8 @@ def resolve(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if path.startswith("/admin/") and not _admin_key_ok(headers.get("x-api-key", "")):
         return _early(401, "A valid x-api-key header is required.")
     body = _raw_body(event)
-    limit = MAX_IMPORT_BODY if path == IMPORT_PATH else MAX_BODY
+    is_import = path == IMPORT_PATH or (path.startswith("/desk/") and path.endswith("/subscribers"))
+    limit = MAX_IMPORT_BODY if is_import else MAX_BODY
     if len(body) > limit:
         return _early(413, f"The request body is larger than {limit} bytes.")
     content_type = headers.get("content-type", "").lower()
