@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import email
 import re
+from email import policy
 from urllib.parse import urlencode
 
+import pytest
 from test_api import FORM, admin, api_event, body_of, call, header, seeded_edition
 
 from digest.api.review import review_token
@@ -15,7 +18,7 @@ from digest.settings import get_settings
 from digest.store.editions import EditionStore
 from digest.store.secrets import token_keys
 from digest.store.subscribers import SubscriberStore
-from digest.tokens import Purpose, issue
+from digest.tokens import Purpose, issue, read_token
 
 
 def desk_token() -> str:
@@ -134,3 +137,38 @@ def test_desk_readers_page_adds_finds_unsubscribes_erases_imports_and_exports(st
     reader_token = issue(token_keys(get_settings())[0], Purpose.preferences, subscriber_id("imported@example.com"))
     assert call(api_event("GET", f"/desk/{reader_token}/subscribers"))["statusCode"] == 400
     assert re.search(r"\d+ confirmed", page(base))
+
+
+def test_the_weekly_build_mails_the_editors_and_the_reminder_names_the_review_link(
+    stack: LocalAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digest.handlers import build_edition
+    from digest.local.context import invoke
+    from digest.mail.editors import approval_reminder, editors
+
+    edition = seeded_edition()
+    monkeypatch.setenv("EDITOR_ADDRESSES", "ed@example.com, broken, second.ed@example.com")
+    get_settings.cache_clear()
+    try:
+        assert editors(get_settings()) == ["ed@example.com", "second.ed@example.com"]
+        before = len(received_messages(stack.endpoint))
+        built = invoke(build_edition.handler, {"week": edition.id}, "build")
+        mails = [m for m in received_messages(stack.endpoint)[before:]]
+        assert sorted(m.destinations[0] for m in mails) == ["ed@example.com", "second.ed@example.com"]
+        text = email.message_from_string(mails[0].raw, policy=policy.default)
+        assert text["Subject"] == f"Draft ready: {built['subject']}"
+        body = text.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        link = re.search(r"http://\S+/review/(\S+)", body)
+        assert link and read_token(token_keys(get_settings()), link.group(1), Purpose.review) == edition.id
+        assert "List-Unsubscribe" not in mails[0].raw  # service mail, not the newsletter
+
+        stored = EditionStore(get_settings().editions_table, get_settings().archive_bucket).get(edition.id)
+        assert stored
+        before = len(received_messages(stack.endpoint))
+        assert approval_reminder(get_settings(), stored, "alert text") == ["ed@example.com", "second.ed@example.com"]
+        reminder = email.message_from_string(received_messages(stack.endpoint)[before].raw, policy=policy.default)
+        assert reminder["Subject"] == f"Not approved yet: edition {stored.number}"
+        assert "/review/" in reminder.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    finally:
+        monkeypatch.delenv("EDITOR_ADDRESSES")
+        get_settings.cache_clear()
