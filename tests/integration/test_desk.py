@@ -18,7 +18,7 @@ from digest.settings import get_settings
 from digest.store.editions import EditionStore
 from digest.store.secrets import token_keys
 from digest.store.subscribers import SubscriberStore
-from digest.tokens import Purpose, issue, read_token
+from digest.tokens import Purpose, issue, read_token, reader_subject
 
 
 def desk_token() -> str:
@@ -172,3 +172,34 @@ def test_the_weekly_build_mails_the_editors_and_the_reminder_names_the_review_li
     finally:
         monkeypatch.delenv("EDITOR_ADDRESSES")
         get_settings.cache_clear()
+
+
+def test_reader_pages_speak_plainly_keep_the_form_and_confirm_before_erasing(stack: LocalAws) -> None:
+    from test_api import subscribed
+
+    no_consent = post("/subscriptions", {"email": "kept@example.com", "name": "Kim", "sections": "top"})
+    body = str(no_consent["body"])
+    assert no_consent["statusCode"] == 422 and "Please tick the box" in body and "String should" not in body
+    assert 'value="kept@example.com"' in body and 'value="Kim"' in body and 'value="top" checked' in body
+    assert '<datalist id="zones">' in body and '<option value="Europe/London">' in body
+    assert 'class="masthead"' in body
+    broken = call(api_event("GET", "/unsubscribe/short", accept="text/html"))
+    assert broken["statusCode"] == 422 and "This link is incomplete or broken" in str(broken["body"])
+    assert "path.token" not in str(broken["body"])
+
+    inbox = post("/subscriptions", {"email": "inbox@example.com", "consent": "true"})
+    assert "We have sent a link to inbox@example.com" in str(inbox["body"]) and "spam" in str(inbox["body"])
+
+    reader = SubscriberStore(get_settings().subscribers_table).get(subscribed(stack, "leaver@example.com", "Lee"))
+    assert reader
+    key, subject = token_keys(get_settings())[0], reader_subject(reader.id, reader.token_version)
+    data = issue(key, Purpose.data, subject)
+    first = page(f"/data/{data}")
+    assert "Erase my data and unsubscribe…" in first and "../erase/" not in first  # not one click away
+    confirm = page(f"/data/{data}", query={"step": "erase"})
+    assert "cannot be undone" in confirm and f'action="../erase/{data}"' in confirm
+    unsubscribe = issue(
+        token_keys(get_settings())[0], Purpose.unsubscribe, reader_subject(reader.id, reader.token_version)
+    )
+    gone = post(f"/unsubscribe/{unsubscribe}", {"List-Unsubscribe": "One-Click"})
+    assert "Sign up again" in str(gone["body"]) and 'href="../subscribe"' in str(gone["body"])

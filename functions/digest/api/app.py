@@ -54,6 +54,7 @@ from digest.api.models import (
     TestSendRequest,
     TokenRequest,
     known_zone,
+    zone_names,
 )
 from digest.models import Decision, Edition, EditionStatus, Section, Source, Subscriber, SubscriberStatus
 from digest.readers import ReaderError
@@ -233,7 +234,37 @@ def _invalid(error: RequestValidationError) -> Response[Any]:
     ]
     first = details[0] if details else {"loc": [], "msg": "invalid"}
     where = ".".join(p for p in first["loc"] if p != "body") or "body"
+    if _wants_html():
+        field = next((p for p in reversed(first["loc"]) if p not in {"body", "path", "query", "form"}), "")
+        words = PLAIN_ERRORS.get(field, "Something in the form could not be used. Please check it and try again.")
+        if str(app.current_event.path).rstrip("/").endswith("/subscriptions"):
+            return _signup_again(words)
+        return pages.message("That did not work", words, status=422)
     return _problem(422, f"{where}: {first['msg']}", details)
+
+
+PLAIN_ERRORS = {
+    "email": "Please enter your email address, for instance name@example.com.",
+    "consent": "Please tick the box to agree to the privacy policy: we cannot mail you without it.",
+    "timezone": "Please choose a time zone from the list, for instance Europe/London.",
+    "name": "That name is too long: 200 characters at most.",
+    "sections": "Please choose sections from the list.",
+    "token": "This link is incomplete or broken. Copy the whole link from the mail, or click it there.",
+}
+
+
+def _signup_again(error: str, status: int = 422) -> Response[str]:
+    """The sign-up page again, saying what to fix, with what the reader typed still in it."""
+    try:
+        typed = json.loads(app.current_event.body or "{}")
+    except ValueError:
+        typed = {}
+    typed = typed if isinstance(typed, dict) else {}
+    chosen = {str(s) for s in typed.get("sections") or [] if isinstance(s, str)}
+    return pages.render(
+        "subscribe.html.j2", "Sign up for our free weekly newsletter", status=status, error=error,
+        source=str(typed.get("source") or "subscribe-page")[:60], typed=typed, chosen=chosen, zones=zone_names(),
+    )  # fmt: skip
 
 
 @app.exception_handler(RequestUnsupportedContentType)
@@ -274,6 +305,8 @@ def _conflict(error: Exception) -> Response[Any]:
 
 @app.exception_handler([ReaderError, admin.CursorError, ValueError])
 def _bad_input(error: Exception) -> Response[Any]:
+    if isinstance(error, ReaderError) and _wants_html() and str(app.current_event.path).endswith("/subscriptions"):
+        return _signup_again(f"That address cannot be used: {error}.", status=400)
     return _problem(400, str(error)[:500])
 
 
@@ -292,7 +325,10 @@ def not_found(error: NotFoundError) -> Response[Any]:
     responses={200: _html("The sign-up form")},
 )
 def subscribe_page() -> Response[str]:
-    return pages.render("subscribe.html.j2", "Sign up for our free weekly newsletter", source="subscribe-page")
+    return pages.render(
+        "subscribe.html.j2", "Sign up for our free weekly newsletter", source="subscribe-page", typed={},
+        chosen=set(), zones=zone_names(),
+    )  # fmt: skip
 
 
 @app.post(
@@ -313,7 +349,13 @@ def create_subscription(request: Annotated[SubscribeRequest, Body()]) -> Respons
             base_url=_base_url(),
             requester=_requester(request.source),
         )
-    page = pages.message("Check your inbox", "We have sent you a link to confirm your subscription.", status=202)
+    page = pages.message(
+        "Check your inbox",
+        f"We have sent a link to {request.email}. Click it to confirm your subscription.",
+        "Nothing after a few minutes? Look in your spam or junk folder, and mark us as not spam.",
+        status=202,
+        links=[{"href": "subscribe", "text": "Wrong address? Sign up again"}],
+    )
     return _reply(202, Accepted(), html=page)
 
 
@@ -369,7 +411,12 @@ def unsubscribe(token: Token) -> Response[Any]:
     # The body (List-Unsubscribe=One-Click, urlencoded or multipart) carries nothing we need: the
     # POST itself is the request, and a GET never unsubscribes.
     reader = subscriptions.unsubscribe(get_settings(), token, _requester("one-click"))
-    page = pages.message("You are unsubscribed", "You will get no more digests. Sorry to see you go.")
+    page = pages.message(
+        "You are unsubscribed",
+        "You will get no more digests. Sorry to see you go.",
+        "Unsubscribed by mistake? Sign up again: we will mail you a link to confirm.",
+        links=[{"href": "../subscribe", "text": "Sign up again"}],
+    )
     return _reply(200, StatusReply(status=reader.status), html=page)
 
 
@@ -379,7 +426,9 @@ def _preferences(reader: Subscriber) -> Preferences:
     )
 
 
-def _preferences_page(token: str, reader: Subscriber, *, notice: str | None = None) -> Response[str]:
+def _preferences_page(
+    token: str, reader: Subscriber, *, notice: str | None = None, error: str | None = None, status: int = 200
+) -> Response[str]:
     unsubscribe_token = None
     if reader.status in {SubscriberStatus.confirmed, SubscriberStatus.pending}:
         subject = reader_subject(reader.id, reader.token_version)
@@ -387,11 +436,14 @@ def _preferences_page(token: str, reader: Subscriber, *, notice: str | None = No
     return pages.render(
         "preferences.html.j2",
         "Your preferences",
+        status=status,
+        error=error,
         token=token,
         reader=reader,
         chosen={s.value for s in reader.sections},
         unsubscribe_token=unsubscribe_token,
         notice=notice,
+        zones=zone_names(),
     )
 
 
@@ -431,7 +483,12 @@ def post_preferences(
     timezone: Annotated[str, Form(max_length=64)] = "",
 ) -> Response[str]:
     app.append_context(page=True)
-    known_zone(timezone.strip() or None)
+    try:
+        known_zone(timezone.strip() or None)
+    except ValueError:
+        reader = subscriptions.preferences(get_settings(), token)
+        typed = reader.model_copy(update={"name": name.strip() or None, "sections": sections})
+        return _preferences_page(token, typed, error=PLAIN_ERRORS["timezone"], status=400)
     changes = {"name": name.strip(), "sections": sections, "timezone": timezone.strip()}
     reader = subscriptions.update_preferences(get_settings(), token, changes)
     return _preferences_page(token, reader, notice="Saved.")
@@ -455,9 +512,13 @@ def request_data_link(token: Token) -> Response[Any]:
     tags=["pages"],
     responses={200: _html("The data page"), **_errors(400, 404, 422)},
 )
-def data_page(token: Token) -> Response[str]:
+def data_page(
+    token: Token, step: Annotated[Literal["", "erase"], Query(description="erase: the confirmation step")] = ""
+) -> Response[str]:
     reader = subscriptions.data_reader(get_settings(), token)
-    return pages.render("data.html.j2", "Your data", token=token, reader=reader)
+    if step == "erase":
+        return pages.render("data.html.j2", "Erase your data?", token=token, reader=reader, confirm=True)
+    return pages.render("data.html.j2", "Your data", token=token, reader=reader, confirm=False)
 
 
 @app.get(

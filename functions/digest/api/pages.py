@@ -65,6 +65,8 @@ def render(template: str, title: str, *, status: int = 200, **context: Any) -> R
             title=title,
             newsletter=settings.newsletter_name,
             privacy_url=settings.privacy_policy_url,
+            logo_url=settings.brand_logo_url,
+            home_url=settings.archive_base_url,
             colour=settings.brand_primary_colour,
             language=settings.brand_language,
             send_day=WEEKDAYS.get(settings.send_day, settings.send_day),
@@ -75,6 +77,12 @@ def render(template: str, title: str, *, status: int = 200, **context: Any) -> R
     return Response(status_code=status, content_type=HTML, body=body, headers=dict(SECURITY_HEADERS))
 
 
-def message(title: str, *paragraphs: str, status: int = 200, form: dict[str, Any] | None = None) -> Response[str]:
-    """A page of a few sentences, with at most one button."""
-    return render("page.html.j2", title, status=status, paragraphs=paragraphs, form=form)
+def message(
+    title: str,
+    *paragraphs: str,
+    status: int = 200,
+    form: dict[str, Any] | None = None,
+    links: list[dict[str, str]] | None = None,
+) -> Response[str]:
+    """A page of a few sentences, with at most one button, and maybe a few links."""
+    return render("page.html.j2", title, status=status, paragraphs=paragraphs, form=form, links=links)
