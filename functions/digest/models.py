@@ -171,6 +171,10 @@ class Edition(BaseModel):
     history: list[dict[str, str]] = Field(default_factory=list)
     decisions: list[Decision] = Field(default_factory=list)
     new_articles: int = 0  # articles no earlier edition carried
+    # The editor's own words for this edition (None: the layout's defaults), kept across rebuilds.
+    subject: str | None = Field(default=None, max_length=150)
+    preheader: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=1000)  # the editor's note: replaces the standing intro
 
     def stories(self) -> list[Story]:
         return [story for section in self.sections for story in section.stories]

@@ -7,6 +7,7 @@ import hashlib
 import io
 import unicodedata
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from zoneinfo import available_timezones
 
 from digest.models import Consent, Section, Subscriber, SubscriberStatus
@@ -134,5 +135,23 @@ def _row(row: dict[str | None, str | list[str] | None], zones: set[str]) -> Subs
         status=SubscriberStatus(status),
         sections=parse_sections(values.get("sections", "")),
         timezone=timezone,
-        consents=[Consent(source="import", event="import")],
+        consents=[_consent(values)],
     )
+
+
+def _consent(values: dict[str, str]) -> Consent:
+    """The consent an import records: the export's consent columns when present (when, where, which
+    policy the reader agreed to), else the import itself."""
+    when = values.get("consent_at") or ""
+    try:
+        at = datetime.fromisoformat(when) if when else None
+    except ValueError as error:
+        raise ReaderError(f"consent_at {when[:40]!r} is not an ISO date and time") from error
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    source = (values.get("consent_source") or "").strip()[:60]
+    policy = (values.get("policy_version") or "").strip()[:40] or None
+    if source and not source.startswith("import"):
+        source = f"import ({source})"
+    consent = Consent(source=source or "import", event="import", policy_version=policy)
+    return consent.model_copy(update={"at": at}) if at else consent

@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     # Each reader at the send day and hour on their own clock (their time zone from the sign-up),
     # in waves: the dispatch runs every half hour around the send day.  Off: everyone at once.
     reader_local_time: bool = False
+    # Editors' addresses (comma-separated): the weekly build mails them "draft ready" with the review
+    # link, and the hourly approval check reminds them an hour before the send.  Empty: no mail.
+    editor_addresses: str = ""
     # A draft still unapproved at send time: "skip" it (and alert) or "approve" it and send.
     unapproved_at_send: Literal["skip", "approve"] = "skip"
 

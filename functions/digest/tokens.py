@@ -25,18 +25,21 @@ class Purpose(StrEnum):
     preferences = "preferences"
     data = "data"  # the reader's export and erase: mailed on request, short-lived
     review = "review"  # an editor's review page for one edition (subject: the edition id)
+    desk = "desk"  # the editor's desk: every edition, the stats and the readers (subject: "desk")
 
 
 # How long each kind of link lives.  Links in newsletters (unsubscribe, preferences) never expire:
 # RFC 8058 one-click must keep working from an old issue in someone's archive.  A confirmation
-# link is good for a week; an editor's review link for three days.  A data link (export, erase)
-# opens consent records with IPs and user agents, so it lives a day and is only ever mailed.
+# link is good for a week; an editor's review link for three days, the desk link (which opens
+# readers' addresses too) for a week, handed out only against the admin key.  A data link (export,
+# erase) opens consent records with IPs and user agents, so it lives a day and is only ever mailed.
 TTL_SECONDS: dict[Purpose, int | None] = {
     Purpose.confirm: 7 * 24 * 3600,
     Purpose.unsubscribe: None,
     Purpose.preferences: None,
     Purpose.data: 24 * 3600,
     Purpose.review: 3 * 24 * 3600,
+    Purpose.desk: 7 * 24 * 3600,
 }
 
 

@@ -31,6 +31,10 @@ from digest.store.subscribers import SubscriberStore
 STICKY = {SubscriberStatus.unsubscribed, SubscriberStatus.suppressed, SubscriberStatus.erased}
 
 
+COLUMNS = ("email", "name", "sections", "timezone", "status")
+CONSENT_COLUMNS = ("consent_at", "consent_source", "policy_version")  # the import reads them back
+
+
 class CursorError(ValueError):
     """A pagination cursor that this API did not hand out."""
 
@@ -128,11 +132,19 @@ def import_readers(settings: Settings, text: str) -> ImportOutcome:
     return ImportOutcome(imported, unchanged, errors)
 
 
+def _consent_columns(reader: Subscriber) -> list[str]:
+    """When, where and under which policy the reader agreed (their first consent: the sign-up or import)."""
+    given = reader.consents[0] if reader.consents else None
+    if given is None:
+        return ["", "", ""]
+    return [given.at.isoformat(), csv_safe(given.source), csv_safe(given.policy_version or "")]
+
+
 def export_readers(settings: Settings) -> Iterator[str]:
     """CSV lines (header first) in the import's format; erased readers are not exported."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["email", "name", "sections", "timezone", "status"])
+    writer.writerow([*COLUMNS, *CONSENT_COLUMNS])
     yield buffer.getvalue()
     for reader in SubscriberStore(settings.subscribers_table).all():
         if reader.status is SubscriberStatus.erased:
@@ -146,6 +158,7 @@ def export_readers(settings: Settings) -> Iterator[str]:
                 ";".join(s.value for s in reader.sections),
                 reader.timezone or "",
                 reader.status.value,
+                *_consent_columns(reader),
             ]
         )
         yield buffer.getvalue()

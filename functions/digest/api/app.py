@@ -17,7 +17,7 @@ import hmac
 import json
 import os
 from typing import Annotated, Any, Literal
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -29,7 +29,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Form, Path,
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from digest.api import admin, pages, review, subscriptions
+from digest.api import admin, desk, pages, review, subscriptions
 from digest.api.models import (
     TOKEN_MAX,
     Accepted,
@@ -54,6 +54,7 @@ from digest.api.models import (
     TestSendRequest,
     TokenRequest,
     known_zone,
+    zone_names,
 )
 from digest.models import Decision, Edition, EditionStatus, Section, Source, Subscriber, SubscriberStatus
 from digest.readers import ReaderError
@@ -233,7 +234,37 @@ def _invalid(error: RequestValidationError) -> Response[Any]:
     ]
     first = details[0] if details else {"loc": [], "msg": "invalid"}
     where = ".".join(p for p in first["loc"] if p != "body") or "body"
+    if _wants_html():
+        field = next((p for p in reversed(first["loc"]) if p not in {"body", "path", "query", "form"}), "")
+        words = PLAIN_ERRORS.get(field, "Something in the form could not be used. Please check it and try again.")
+        if str(app.current_event.path).rstrip("/").endswith("/subscriptions"):
+            return _signup_again(words)
+        return pages.message("That did not work", words, status=422)
     return _problem(422, f"{where}: {first['msg']}", details)
+
+
+PLAIN_ERRORS = {
+    "email": "Please enter your email address, for instance name@example.com.",
+    "consent": "Please tick the box to agree to the privacy policy: we cannot mail you without it.",
+    "timezone": "Please choose a time zone from the list, for instance Europe/London.",
+    "name": "That name is too long: 200 characters at most.",
+    "sections": "Please choose sections from the list.",
+    "token": "This link is incomplete or broken. Copy the whole link from the mail, or click it there.",
+}
+
+
+def _signup_again(error: str, status: int = 422) -> Response[str]:
+    """The sign-up page again, saying what to fix, with what the reader typed still in it."""
+    try:
+        typed = json.loads(app.current_event.body or "{}")
+    except ValueError:
+        typed = {}
+    typed = typed if isinstance(typed, dict) else {}
+    chosen = {str(s) for s in typed.get("sections") or [] if isinstance(s, str)}
+    return pages.render(
+        "subscribe.html.j2", "Sign up for our free weekly newsletter", status=status, error=error,
+        source=str(typed.get("source") or "subscribe-page")[:60], typed=typed, chosen=chosen, zones=zone_names(),
+    )  # fmt: skip
 
 
 @app.exception_handler(RequestUnsupportedContentType)
@@ -274,6 +305,8 @@ def _conflict(error: Exception) -> Response[Any]:
 
 @app.exception_handler([ReaderError, admin.CursorError, ValueError])
 def _bad_input(error: Exception) -> Response[Any]:
+    if isinstance(error, ReaderError) and _wants_html() and str(app.current_event.path).endswith("/subscriptions"):
+        return _signup_again(f"That address cannot be used: {error}.", status=400)
     return _problem(400, str(error)[:500])
 
 
@@ -292,7 +325,10 @@ def not_found(error: NotFoundError) -> Response[Any]:
     responses={200: _html("The sign-up form")},
 )
 def subscribe_page() -> Response[str]:
-    return pages.render("subscribe.html.j2", "Sign up for our free weekly newsletter", source="subscribe-page")
+    return pages.render(
+        "subscribe.html.j2", "Sign up for our free weekly newsletter", source="subscribe-page", typed={},
+        chosen=set(), zones=zone_names(),
+    )  # fmt: skip
 
 
 @app.post(
@@ -313,7 +349,13 @@ def create_subscription(request: Annotated[SubscribeRequest, Body()]) -> Respons
             base_url=_base_url(),
             requester=_requester(request.source),
         )
-    page = pages.message("Check your inbox", "We have sent you a link to confirm your subscription.", status=202)
+    page = pages.message(
+        "Check your inbox",
+        f"We have sent a link to {request.email}. Click it to confirm your subscription.",
+        "Nothing after a few minutes? Look in your spam or junk folder, and mark us as not spam.",
+        status=202,
+        links=[{"href": "subscribe", "text": "Wrong address? Sign up again"}],
+    )
     return _reply(202, Accepted(), html=page)
 
 
@@ -369,7 +411,12 @@ def unsubscribe(token: Token) -> Response[Any]:
     # The body (List-Unsubscribe=One-Click, urlencoded or multipart) carries nothing we need: the
     # POST itself is the request, and a GET never unsubscribes.
     reader = subscriptions.unsubscribe(get_settings(), token, _requester("one-click"))
-    page = pages.message("You are unsubscribed", "You will get no more digests. Sorry to see you go.")
+    page = pages.message(
+        "You are unsubscribed",
+        "You will get no more digests. Sorry to see you go.",
+        "Unsubscribed by mistake? Sign up again: we will mail you a link to confirm.",
+        links=[{"href": "../subscribe", "text": "Sign up again"}],
+    )
     return _reply(200, StatusReply(status=reader.status), html=page)
 
 
@@ -379,7 +426,9 @@ def _preferences(reader: Subscriber) -> Preferences:
     )
 
 
-def _preferences_page(token: str, reader: Subscriber, *, notice: str | None = None) -> Response[str]:
+def _preferences_page(
+    token: str, reader: Subscriber, *, notice: str | None = None, error: str | None = None, status: int = 200
+) -> Response[str]:
     unsubscribe_token = None
     if reader.status in {SubscriberStatus.confirmed, SubscriberStatus.pending}:
         subject = reader_subject(reader.id, reader.token_version)
@@ -387,11 +436,14 @@ def _preferences_page(token: str, reader: Subscriber, *, notice: str | None = No
     return pages.render(
         "preferences.html.j2",
         "Your preferences",
+        status=status,
+        error=error,
         token=token,
         reader=reader,
         chosen={s.value for s in reader.sections},
         unsubscribe_token=unsubscribe_token,
         notice=notice,
+        zones=zone_names(),
     )
 
 
@@ -431,7 +483,12 @@ def post_preferences(
     timezone: Annotated[str, Form(max_length=64)] = "",
 ) -> Response[str]:
     app.append_context(page=True)
-    known_zone(timezone.strip() or None)
+    try:
+        known_zone(timezone.strip() or None)
+    except ValueError:
+        reader = subscriptions.preferences(get_settings(), token)
+        typed = reader.model_copy(update={"name": name.strip() or None, "sections": sections})
+        return _preferences_page(token, typed, error=PLAIN_ERRORS["timezone"], status=400)
     changes = {"name": name.strip(), "sections": sections, "timezone": timezone.strip()}
     reader = subscriptions.update_preferences(get_settings(), token, changes)
     return _preferences_page(token, reader, notice="Saved.")
@@ -455,9 +512,13 @@ def request_data_link(token: Token) -> Response[Any]:
     tags=["pages"],
     responses={200: _html("The data page"), **_errors(400, 404, 422)},
 )
-def data_page(token: Token) -> Response[str]:
+def data_page(
+    token: Token, step: Annotated[Literal["", "erase"], Query(description="erase: the confirmation step")] = ""
+) -> Response[str]:
     reader = subscriptions.data_reader(get_settings(), token)
-    return pages.render("data.html.j2", "Your data", token=token, reader=reader)
+    if step == "erase":
+        return pages.render("data.html.j2", "Erase your data?", token=token, reader=reader, confirm=True)
+    return pages.render("data.html.j2", "Your data", token=token, reader=reader, confirm=False)
 
 
 @app.get(
@@ -489,9 +550,26 @@ def erase_data(token: Token) -> Response[Any]:
 # ---------------------------------------------------------------- editors: the review page
 
 
-def _review_page(token: str, edition: Edition, *, notice: str | None = None, status: int = 200) -> Response[str]:
+def _review_page(
+    token: str, edition: Edition, *, query: dict[str, str] | None = None, status: int = 200
+) -> Response[str]:
+    query = query or {}
     context = review.page_context(_settings(), edition)
-    return pages.render("review.html.j2", f"Review: {edition.id}", status=status, token=token, notice=notice, **context)
+    notice = review.notice_for(edition, query)
+    return pages.render(
+        "review.html.j2",
+        f"Review: {edition.id}",
+        status=status,
+        token=token,
+        notice=notice,
+        asked=query.get("done") == "ask",
+        **context,
+    )
+
+
+Done = Annotated[str, Query(max_length=20, pattern=r"^[a-z]*$", description="What the last control did.")]
+Story = Annotated[str, Query(max_length=64, description="The story the last control acted on.")]
+To = Annotated[str, Query(max_length=320, description="Where the last test went.")]
 
 
 @app.get(
@@ -500,31 +578,138 @@ def _review_page(token: str, edition: Edition, *, notice: str | None = None, sta
     tags=["pages"],
     responses={200: _html("The review page"), **_errors(400, 404, 422)},
 )
-def review_page(token: Token) -> Response[str]:
-    return _review_page(token, review.edition_for(get_settings(), token))
+def review_page(token: Token, done: Done = "", story: Story = "", to: To = "") -> Response[str]:
+    edition = review.edition_for(get_settings(), token)
+    return _review_page(token, edition, query={"done": done, "story": story, "to": to})
 
 
 @app.post(
     "/review/<token>",
-    summary="A control of the review page: pin (section, position), unpin, drop, restore, approve, reopen",
+    summary="A control of the review page: pin (section, position), up, down, unpin, drop, restore, summary, "
+    "copy (subject, preheader, note), test (address), approve (confirm), reopen",
     tags=["pages"],
     responses={
-        303: {"description": "Done: back to the review page", "content": {}},
+        303: {"description": "Done: back to the review page, saying what was done", "content": {}},
         **_errors(400, 404, 409, 413, 422),
     },
 )
 def review_action(
     token: Token,
-    action: Annotated[Literal["pin", "unpin", "drop", "restore", "approve", "reopen"], Form()],
+    action: Annotated[
+        Literal["pin", "unpin", "drop", "restore", "up", "down", "summary", "copy", "test", "approve", "reopen"],
+        Form(),
+    ],
     target: Annotated[str | None, Form(max_length=64)] = None,
     section: Annotated[Section | None, Form()] = None,
     position: Annotated[int | None, Form(ge=1, le=50)] = None,
+    text: Annotated[str | None, Form(max_length=600)] = None,
+    subject: Annotated[str | None, Form(max_length=200)] = None,
+    preheader: Annotated[str | None, Form(max_length=200)] = None,
+    note: Annotated[str | None, Form(max_length=1000)] = None,
+    address: Annotated[str | None, Form(max_length=320)] = None,
+    confirm: Annotated[Literal["yes", ""], Form()] = "",
 ) -> Response[str]:
     app.append_context(page=True)
-    change = review.ReviewAction(action=action, target=target, section=section, position=position)
-    review.apply(get_settings(), token, change)
+    change = review.ReviewAction(
+        action=action, target=target, section=section, position=position, text=text,
+        subject=subject or "", preheader=preheader or "", note=note or "", address=address, confirm=confirm == "yes",
+    )  # fmt: skip
+    _, outcome = review.apply(_settings(), token, change)
     # Post/Redirect/Get; relative, so it works under any stage prefix.
-    return Response(status_code=303, headers={"Location": token, "Cache-Control": "no-store"}, body="")
+    location = f"{token}?{urlencode(outcome.query())}"
+    return Response(status_code=303, headers={"Location": location, "Cache-Control": "no-store"}, body="")
+
+
+@app.get(
+    "/review/<token>/stats",
+    summary="The numbers of the edition a review link names: readers, feedback, rates, past editions",
+    tags=["pages"],
+    responses={200: _html("The stats page"), **_errors(400, 404, 422)},
+)
+def review_stats_page(token: Token) -> Response[str]:
+    edition = review.edition_for(get_settings(), token)
+    return desk.stats_page(get_settings(), edition, back=token, desk_token=None)
+
+
+# ---------------------------------------------------------------- editors: the desk
+
+
+@app.get(
+    "/desk/<token>",
+    summary="The editor's desk: every edition with its status, send time and figures (a desk link)",
+    tags=["pages"],
+    responses={200: _html("The editions list"), **_errors(400, 422)},
+)
+def desk_page(token: Token) -> Response[str]:
+    desk.check(get_settings(), token)
+    return desk.editions_page(_settings(), token)
+
+
+ReaderStatusQuery = Annotated[SubscriberStatus | Literal[""], Query(description="Only readers with this status.")]
+
+
+@app.get(
+    "/desk/<token>/subscribers",
+    summary="The readers page of the desk: counts, search, add, unsubscribe, erase, import, export",
+    tags=["pages"],
+    responses={200: _html("The readers page"), **_errors(400, 422)},
+)
+def desk_subscribers(
+    token: Token,
+    q: Annotated[str, Query(max_length=100, description="Part of an address or name")] = "",
+    status: ReaderStatusQuery = "",
+    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+) -> Response[str]:
+    app.append_context(page=True)
+    desk.check(get_settings(), token)
+    chosen = SubscriberStatus(status) if status else None
+    return desk.subscribers_page(get_settings(), token, search=q.strip(), status=chosen, cursor=cursor)
+
+
+@app.post(
+    "/desk/<token>/subscribers",
+    summary="A control of the readers page: add (email, name), unsubscribe or erase (reader), import (csv)",
+    tags=["pages"],
+    responses={200: _html("The readers page, saying what was done"), **_errors(400, 404, 413, 422)},
+)
+def desk_subscribers_action(
+    token: Token,
+    action: Annotated[Literal["add", "unsubscribe", "erase", "import"], Form()],
+    reader: Annotated[str, Form(max_length=24)] = "",
+    email: Annotated[str, Form(max_length=320)] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    csv: Annotated[str, Form(max_length=MAX_IMPORT_BODY)] = "",
+) -> Response[str]:
+    app.append_context(page=True)
+    settings = get_settings()
+    desk.check(settings, token)
+    try:
+        if action == "add":
+            notice = desk.add_reader(settings, email, name, who="the desk")
+        elif action == "import":
+            outcome = admin.import_readers(settings, csv.removeprefix("\ufeff"))
+            return desk.subscribers_page(settings, token, report=outcome)
+        else:
+            notice = desk.reader_action(settings, action, reader)
+    except (ReaderError, ValueError, LookupError) as error:
+        return desk.subscribers_page(settings, token, error=str(error)[:300], code=400)
+    return desk.subscribers_page(settings, token, notice=notice)
+
+
+@app.get(
+    "/desk/<token>/subscribers.csv",
+    summary="Every reader (but the erased) as CSV with consent columns (a desk link)",
+    tags=["pages"],
+    responses={200: {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}, **_errors(400)},
+)
+def desk_export(token: Token) -> Response[str]:
+    desk.check(get_settings(), token)
+    return Response(
+        status_code=200,
+        content_type="text/csv; charset=utf-8",
+        body="".join(admin.export_readers(get_settings())),
+        headers={"Content-Disposition": 'attachment; filename="readers.csv"', "Cache-Control": "no-store"},
+    )
 
 
 # ---------------------------------------------------------------- admin: readers
@@ -831,6 +1016,18 @@ def review_link(edition_id: EditionId) -> Response[Any]:
 # ---------------------------------------------------------------- the OpenAPI document
 
 
+@app.get(
+    "/admin/desk-link",
+    summary="A signed link (a week) to the editor's desk: editions, numbers, readers",
+    tags=["admin"],
+    security=ADMIN,
+    responses=admin_responses({200: _json(dict[str, str], "The link")}),
+)
+def desk_link() -> Response[Any]:
+    _require_admin()
+    return _reply(200, {"url": desk.desk_link(_settings())})
+
+
 @app.get("/openapi.json", include_in_schema=False)
 def openapi_document() -> Response[Any]:
     from digest.api.openapi import document
@@ -948,7 +1145,8 @@ def resolve(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if path.startswith("/admin/") and not _admin_key_ok(headers.get("x-api-key", "")):
         return _early(401, "A valid x-api-key header is required.")
     body = _raw_body(event)
-    limit = MAX_IMPORT_BODY if path == IMPORT_PATH else MAX_BODY
+    is_import = path == IMPORT_PATH or (path.startswith("/desk/") and path.endswith("/subscribers"))
+    limit = MAX_IMPORT_BODY if is_import else MAX_BODY
     if len(body) > limit:
         return _early(413, f"The request body is larger than {limit} bytes.")
     content_type = headers.get("content-type", "").lower()

@@ -32,6 +32,11 @@ def _zones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+def zone_names() -> list[str]:
+    """Every IANA zone a reader may choose, sorted (the pages' time-zone list)."""
+    return sorted(z for z in _zones() if "/" in z and not z.startswith(("Etc/", "SystemV/", "posixrules")))
+
+
 def known_zone(value: str | None) -> str | None:
     if value is not None and value not in _zones():
         raise ValueError("unknown time zone (use an IANA name such as Europe/London)")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.event_handler import Response
 
 from digest.models import SECTION_TITLES
+from digest.render.edition import format_date
 from digest.settings import get_settings
 
 if TYPE_CHECKING:
@@ -29,13 +32,28 @@ WEEKDAYS = {"MON": "Monday", "TUE": "Tuesday", "WED": "Wednesday", "THU": "Thurs
 WEEKDAYS |= {"SAT": "Saturday", "SUN": "Sunday"}
 
 
+def local_time(moment: datetime | None) -> str:
+    """'Friday 27 November 2026, 07:00' in the newsroom's time zone ("" for none)."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(ZoneInfo(get_settings().newsroom_timezone))
+    return f"{format_date(local)}, {local:%H:%M}"
+
+
+def percent(rate: float) -> str:
+    return f"{rate * 100:.1f}%"
+
+
 @cache
 def _environment(layouts: Path) -> Environment:
     from jinja2 import Environment, FileSystemLoader, select_autoescape  # on the first page, not at cold start
 
-    return Environment(
+    environment = Environment(
         loader=FileSystemLoader(layouts), autoescape=select_autoescape(["j2", "html"]), auto_reload=False
     )
+    environment.filters["when"] = local_time
+    environment.filters["percent"] = percent
+    return environment
 
 
 def render(template: str, title: str, *, status: int = 200, **context: Any) -> Response[str]:
@@ -47,6 +65,8 @@ def render(template: str, title: str, *, status: int = 200, **context: Any) -> R
             title=title,
             newsletter=settings.newsletter_name,
             privacy_url=settings.privacy_policy_url,
+            logo_url=settings.brand_logo_url,
+            home_url=settings.archive_base_url,
             colour=settings.brand_primary_colour,
             language=settings.brand_language,
             send_day=WEEKDAYS.get(settings.send_day, settings.send_day),
@@ -57,6 +77,12 @@ def render(template: str, title: str, *, status: int = 200, **context: Any) -> R
     return Response(status_code=status, content_type=HTML, body=body, headers=dict(SECURITY_HEADERS))
 
 
-def message(title: str, *paragraphs: str, status: int = 200, form: dict[str, Any] | None = None) -> Response[str]:
-    """A page of a few sentences, with at most one button."""
-    return render("page.html.j2", title, status=status, paragraphs=paragraphs, form=form)
+def message(
+    title: str,
+    *paragraphs: str,
+    status: int = 200,
+    form: dict[str, Any] | None = None,
+    links: list[dict[str, str]] | None = None,
+) -> Response[str]:
+    """A page of a few sentences, with at most one button, and maybe a few links."""
+    return render("page.html.j2", title, status=status, paragraphs=paragraphs, form=form, links=links)

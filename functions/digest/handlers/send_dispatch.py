@@ -13,10 +13,27 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from digest.handlers.messages import DispatchEvent
+from digest.mail.editors import approval_reminder as remind_editors
 from digest.mail.service import approval_reminder, dispatch, resend_failed, scheduled_dispatch, wave_dispatch
 from digest.observability import logger, metrics, tracer
-from digest.settings import get_settings
-from digest.stories.window import week_of
+from digest.settings import Settings, get_settings
+from digest.store.editions import EditionStore
+from digest.stories.window import wave_week, week_of
+
+
+def _remind_editors(settings: Settings, reminder: str) -> None:
+    """Mail the editors too (the alarm reaches whoever watches alarms, not necessarily them)."""
+    week = wave_week(datetime.now(UTC), timezone=settings.newsroom_timezone, send_day=settings.send_day,
+                     send_hour=settings.send_hour)  # fmt: skip
+    edition = EditionStore(settings.editions_table, settings.archive_bucket).get(week) if week else None
+    if edition is None:
+        return
+    try:
+        told = remind_editors(settings, edition, reminder)
+    except Exception:  # the alarm still fires
+        logger.exception("the reminder to the editors failed")
+    else:
+        logger.info("approval reminder mailed", extra={"editors": len(told)})
 
 
 @logger.inject_lambda_context
@@ -30,6 +47,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         if reminder:  # the EditionNotApprovedSoon alarm watches this
             metrics.add_metric(name="EditionNotApprovedSoon", unit="Count", value=1)
             logger.warning(reminder)
+            _remind_editors(settings, reminder)
         return {"approval_check": reminder or "nothing due within the hour, or approved"}
     note = ""
     if request.waves:

@@ -50,6 +50,7 @@ class SesEvent(BaseModel):
     mail: SesMail
     bounce: dict[str, Any] | None = None
     complaint: dict[str, Any] | None = None
+    click: dict[str, Any] | None = None  # SES's click event: the link (without our tracking, as sent)
 
     def tag(self, name: str) -> str | None:
         values = self.mail.tags.get(name) or []
@@ -105,4 +106,7 @@ def apply_event(settings: Settings, event: SesEvent) -> str:
         and not EditionStore(settings.editions_table, settings.archive_bucket).add_stats(edition_id, **{stat: 1})
     ):
         action += f" (no edition {edition_id} to count it on)"
+    link = (event.click or {}).get("link")
+    if edition_id and event.eventType == "Click" and isinstance(link, str) and link.startswith(("https://", "http://")):
+        EditionStore(settings.editions_table, settings.archive_bucket).add_link_click(edition_id, link)
     return action

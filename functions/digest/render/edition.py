@@ -470,7 +470,12 @@ def render_edition(
     date_label = format_date(local_end)
     name = clean_text(branding.name, 120)
     subject = _subject(name, first.headline if first else "", f"No. {edition.number}, {date_label}")
-    preheader = _preheader(first, clean_text(branding.intro))
+    if edition.subject and clean_text(edition.subject):  # the editor's own subject and preheader win
+        subject = shorten(clean_text(edition.subject), SUBJECT_MAX)
+    intro = clean_text(edition.note) if edition.note and clean_text(edition.note) else clean_text(branding.intro)
+    preheader = _preheader(first, intro)
+    if edition.preheader and clean_text(edition.preheader):
+        preheader = shorten(clean_text(edition.preheader), PREHEADER_MAX)
 
     base: dict[str, Any] = {
         "branding": branding,
@@ -493,7 +498,7 @@ def render_edition(
         "logo_url": safe_url(branding.logo_url),
         "support": _support_links(branding, tracking_params(tracking, edition=edition.id, section="support")),
         "support_message": [clean_text(p) for p in branding.support_message if clean_text(p)],
-        "intro": clean_text(branding.intro),
+        "intro": intro,
         "postal_address": clean_text(branding.postal_address),
         "send_day": clean_text(branding.send_day),
         "reader_name": READER_NAME,

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from botocore.exceptions import ClientError
 
 from digest.models import Edition
 from digest.store.aws import client, items, plain, table
+
+LINK_PREFIX = "link "  # a counter per clicked link sits beside the edition's counters
+LINK_MAX = 1000
 
 
 class EditionStore:
@@ -55,6 +60,23 @@ class EditionStore:
                 return False
             raise
         return True
+
+    def add_link_click(self, edition_id: str, url: str) -> None:
+        """Count one click on ``url`` (a top-level counter ``LINK_PREFIX + url``, for the stats page)."""
+        with suppress(ClientError):  # no such edition: nothing to count it on
+            self.table.update_item(
+                Key={"id": edition_id},
+                UpdateExpression="ADD #link :one",
+                ConditionExpression="attribute_exists(id)",
+                ExpressionAttributeNames={"#link": LINK_PREFIX + url[:LINK_MAX]},
+                ExpressionAttributeValues={":one": 1},
+            )
+
+    def link_clicks(self, edition_id: str) -> dict[str, int]:
+        """Clicks per link of an edition, most clicked first."""
+        stats = self.stats(edition_id)
+        counts = {k.removeprefix(LINK_PREFIX): v for k, v in stats.items() if k.startswith(LINK_PREFIX)}
+        return dict(sorted(counts.items(), key=lambda item: -item[1]))
 
     def stats(self, edition_id: str) -> dict[str, int]:
         item = self.table.get_item(Key={"id": edition_id}).get("Item") or {}

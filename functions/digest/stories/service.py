@@ -83,6 +83,8 @@ def build_edition(
     seen = _earlier_article_ids(earlier, end)
     edition.new_articles = sum(1 for a in articles if a.id not in seen)
     edition.created = existing.created if existing else now
+    if existing:  # the editor's subject, preheader and note outlive a rebuild, as decisions do
+        edition.subject, edition.preheader, edition.note = existing.subject, existing.preheader, existing.note
     edition.history = [*(existing.history if existing else [])]
     if edition.new_articles == 0:
         edition.status = EditionStatus.skipped
@@ -118,6 +120,33 @@ def edit_edition(settings: Settings, edition_id: str, decision: Decision) -> Edi
     edition.history.append({"at": decision.at.isoformat(), "who": decision.who, "what": what})
     editions.save(edition)
     return build_edition(settings, edition_id, now=decision.at, who=decision.who)
+
+
+COPY_LIMITS = {"subject": 90, "preheader": 110, "note": 1000}  # the renderer's subject and preheader limits
+
+
+def set_copy(settings: Settings, edition_id: str, changes: dict[str, str | None], *, who: str) -> Edition:
+    """Set a draft's subject, preheader or editor's note (empty text: back to the default)."""
+    editions, _ = _stores(settings)
+    edition = editions.get(edition_id)
+    if edition is None:
+        raise EditionError(f"no edition {edition_id}")
+    if edition.status is not EditionStatus.draft:
+        raise EditError(f"edition {edition_id} is {edition.status.value}; only a draft can be edited")
+    changed = []
+    for field, value in changes.items():
+        if field not in COPY_LIMITS:
+            raise ValueError(f"{field} cannot be edited")
+        text = " ".join((value or "").split()) or None
+        if text and len(text) > COPY_LIMITS[field]:
+            raise EditError(f"the {field} is {len(text)} characters long; at most {COPY_LIMITS[field]} fit")
+        if text != getattr(edition, field):
+            setattr(edition, field, text)
+            changed.append(f"{field} {'set' if text else 'reset to the default'}")
+    if changed:
+        edition.history.append({"at": datetime.now(UTC).isoformat(), "who": who, "what": "; ".join(changed)})
+        editions.save(edition)
+    return edition
 
 
 def set_status(settings: Settings, edition_id: str, status: EditionStatus, *, who: str) -> Edition:

@@ -1,0 +1,205 @@
+"""The editor's desk and the extended review page through the real handler, moto behind it."""
+
+from __future__ import annotations
+
+import email
+import re
+from email import policy
+from urllib.parse import urlencode
+
+import pytest
+from test_api import FORM, admin, api_event, body_of, call, header, seeded_edition
+
+from digest.api.review import review_token
+from digest.local.motoserver import LocalAws, received_messages
+from digest.mail.feedback import SesEvent, apply_event
+from digest.readers import subscriber_id
+from digest.settings import get_settings
+from digest.store.editions import EditionStore
+from digest.store.secrets import token_keys
+from digest.store.subscribers import SubscriberStore
+from digest.tokens import Purpose, issue, read_token, reader_subject
+
+
+def desk_token() -> str:
+    url = body_of(admin("GET", "/admin/desk-link"))["url"]
+    return url.rsplit("/desk/", 1)[1]
+
+
+def page(path: str, **kwargs: object) -> str:
+    reply = call(api_event("GET", path, accept="text/html", **kwargs))  # type: ignore[arg-type]
+    assert reply["statusCode"] == 200, reply
+    return str(reply["body"])
+
+
+def post(path: str, form: dict[str, str]) -> dict[str, object]:
+    return call(api_event("POST", path, urlencode(form), content_type=FORM, accept="text/html"))
+
+
+def test_review_page_names_stories_edits_copy_and_summaries_and_sends_a_test(stack: LocalAws) -> None:
+    edition = seeded_edition()
+    token = review_token(get_settings(), edition.id)
+    body = page(f"/review/{token}")
+    assert "@@READER_NAME@@" not in body and "Dear Alex," in body  # a sample reader in the preview
+    assert ">Top news</option>" in body and ">top</option>" not in body  # readable section names
+    assert re.search(r"(Herald, Courier|Courier, Herald)</span>", body)  # outlets by name
+
+    museum = next(s for s in edition.stories() if "Museum" in s.headline)
+    reply = post(f"/review/{token}", {"action": "drop", "target": museum.lead.id})
+    body = page(f"/review/{token}", query={"done": "drop", "story": museum.lead.id})
+    dropped = body.split("<h2>Dropped</h2>", 1)[1]
+    assert "Museum reopens its maritime gallery" in dropped and "Herald" in dropped  # a headline, not an id
+    assert header(reply, "Location") == f"{token}?done=drop&story={museum.lead.id}"  # type: ignore[arg-type]
+    post(f"/review/{token}", {"action": "restore", "target": museum.lead.id})
+    body = page(f"/review/{token}", query={"done": "restore", "story": museum.lead.id})
+    assert "Restored “Museum reopens its maritime gallery”." in body
+
+    copy = {"action": "copy", "subject": "Strikes, storms and a museum", "preheader": "All the week in five minutes",
+            "note": "A busy week at the harbour."}  # fmt: skip
+    assert post(f"/review/{token}", copy)["statusCode"] == 303
+    body = page(f"/review/{token}", query={"done": "copy"})
+    assert "Saved the subject, preheader and editor&#39;s note." in body
+    assert "Strikes, storms and a museum" in body and "A busy week at the harbour." in body
+    too_long = post(f"/review/{token}", {**copy, "subject": "x" * 120})
+    assert too_long["statusCode"] == 409 and "at most 90" in str(too_long["body"])
+
+    storm = next(s for s in edition.stories() if "Storm" in s.headline)
+    summary = {"action": "summary", "target": storm.lead.id, "text": "Rivers burst their banks overnight."}
+    assert post(f"/review/{token}", summary)["statusCode"] == 303
+    assert "Rivers burst their banks overnight." in page(f"/review/{token}")
+
+    before = len(received_messages(stack.endpoint))
+    sent = post(f"/review/{token}", {"action": "test", "address": "desk.editor@example.com"})
+    assert header(sent, "Location") == f"{token}?done=test&to=desk.editor%40example.com"  # type: ignore[arg-type]
+    new = received_messages(stack.endpoint)[before:]
+    assert len(new) == 1 and "[TEST] Strikes, storms and a museum" in new[0].raw.replace("=\r\n", "")
+    assert "A test copy is on its way to desk.editor@example.com." in page(
+        f"/review/{token}", query={"done": "test", "to": "desk.editor@example.com"}
+    )
+    assert post(f"/review/{token}", {"action": "test", "address": "nope"})["statusCode"] == 400
+
+    stats = page(f"/review/{token}/stats")
+    assert 'data-counter="opened"' in stats and "0.0%" in stats and "No clicks yet." in stats
+
+
+def test_desk_lists_editions_and_counts_clicks(stack: LocalAws) -> None:
+    edition = seeded_edition()
+    token = desk_token()
+    body = page(f"/desk/{token}")
+    assert f'data-edition="{edition.id}"' in body and "Goes out" in body
+    assert call(api_event("GET", f"/desk/{review_token(get_settings(), edition.id)}"))["statusCode"] == 400
+    assert call(api_event("GET", "/admin/desk-link"))["statusCode"] == 401
+
+    story = edition.stories()[0]
+    click = {"eventType": "Click", "mail": {"messageId": "m-1", "tags": {"edition_id": [edition.id]}},
+             "click": {"link": story.lead.url + "?utm_source=friday-digest"}}  # fmt: skip
+    apply_event(get_settings(), SesEvent.model_validate(click))
+    apply_event(get_settings(), SesEvent.model_validate(click))
+    clicks = EditionStore(get_settings().editions_table, get_settings().archive_bucket).link_clicks(edition.id)
+    assert clicks == {story.lead.url + "?utm_source=friday-digest": 2}
+    stats = page(f"/review/{review_token(get_settings(), edition.id)}/stats")
+    assert f"{story.headline}" in stats and "2 clicks" in stats
+
+
+def test_desk_readers_page_adds_finds_unsubscribes_erases_imports_and_exports(stack: LocalAws) -> None:
+    token = desk_token()
+    base = f"/desk/{token}/subscribers"
+    added = post(base, {"action": "add", "email": "desk.reader@Example.com", "name": "Dee"})
+    assert added["statusCode"] == 200 and "Added desk.reader@example.com." in str(added["body"])
+    found = page(base, query={"q": "desk.reader"})
+    assert "desk.reader@example.com" in found and "Dee" in found
+    reader_id = subscriber_id("desk.reader@example.com")
+    readers = SubscriberStore(get_settings().subscribers_table)
+    assert readers.get(reader_id).consents[0].source == "added by the desk"  # type: ignore[union-attr]
+
+    post(base, {"action": "unsubscribe", "reader": reader_id})
+    assert readers.get(reader_id).status.value == "unsubscribed"  # type: ignore[union-attr]
+    erased = post(base, {"action": "erase", "reader": reader_id})
+    assert "Erased" in str(erased["body"]) and readers.get(reader_id).email == ""  # type: ignore[union-attr]
+
+    bad = post(base, {"action": "add", "email": "not an address"})
+    assert bad["statusCode"] == 400 and 'class="error"' in str(bad["body"])
+
+    csv = "email,name,consent_at,consent_source,policy_version\nimported@example.com,Ima,2025-05-01T10:00:00+00:00,"
+    csv += "old-site,2025-01\nbroken,x,,,\n"
+    report = post(base, {"action": "import", "csv": csv})
+    assert "Imported 1, unchanged 0, not imported 1." in str(report["body"])
+    consent = readers.get(subscriber_id("imported@example.com")).consents[0]  # type: ignore[union-attr]
+    assert consent.source == "import (old-site)" and consent.policy_version == "2025-01"
+    assert consent.at.isoformat() == "2025-05-01T10:00:00+00:00"
+
+    exported = call(api_event("GET", f"/desk/{token}/subscribers.csv"))
+    assert exported["statusCode"] == 200
+    lines = str(exported["body"]).splitlines()
+    assert lines[0] == "email,name,sections,timezone,status,consent_at,consent_source,policy_version"
+    assert "imported@example.com,Ima,,,confirmed,2025-05-01T10:00:00+00:00,import (old-site),2025-01" in lines
+    # a reader's link opens no desk
+    reader_token = issue(token_keys(get_settings())[0], Purpose.preferences, subscriber_id("imported@example.com"))
+    assert call(api_event("GET", f"/desk/{reader_token}/subscribers"))["statusCode"] == 400
+    assert re.search(r"\d+ confirmed", page(base))
+
+
+def test_the_weekly_build_mails_the_editors_and_the_reminder_names_the_review_link(
+    stack: LocalAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digest.handlers import build_edition
+    from digest.local.context import invoke
+    from digest.mail.editors import approval_reminder, editors
+
+    edition = seeded_edition()
+    monkeypatch.setenv("EDITOR_ADDRESSES", "ed@example.com, broken, second.ed@example.com")
+    get_settings.cache_clear()
+    try:
+        assert editors(get_settings()) == ["ed@example.com", "second.ed@example.com"]
+        before = len(received_messages(stack.endpoint))
+        built = invoke(build_edition.handler, {"week": edition.id}, "build")
+        mails = [m for m in received_messages(stack.endpoint)[before:]]
+        assert sorted(m.destinations[0] for m in mails) == ["ed@example.com", "second.ed@example.com"]
+        text = email.message_from_string(mails[0].raw, policy=policy.default)
+        assert text["Subject"] == f"Draft ready: {built['subject']}"
+        body = text.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        link = re.search(r"http://\S+/review/(\S+)", body)
+        assert link and read_token(token_keys(get_settings()), link.group(1), Purpose.review) == edition.id
+        assert "List-Unsubscribe" not in mails[0].raw  # service mail, not the newsletter
+
+        stored = EditionStore(get_settings().editions_table, get_settings().archive_bucket).get(edition.id)
+        assert stored
+        before = len(received_messages(stack.endpoint))
+        assert approval_reminder(get_settings(), stored, "alert text") == ["ed@example.com", "second.ed@example.com"]
+        reminder = email.message_from_string(received_messages(stack.endpoint)[before].raw, policy=policy.default)
+        assert reminder["Subject"] == f"Not approved yet: edition {stored.number}"
+        assert "/review/" in reminder.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    finally:
+        monkeypatch.delenv("EDITOR_ADDRESSES")
+        get_settings.cache_clear()
+
+
+def test_reader_pages_speak_plainly_keep_the_form_and_confirm_before_erasing(stack: LocalAws) -> None:
+    from test_api import subscribed
+
+    no_consent = post("/subscriptions", {"email": "kept@example.com", "name": "Kim", "sections": "top"})
+    body = str(no_consent["body"])
+    assert no_consent["statusCode"] == 422 and "Please tick the box" in body and "String should" not in body
+    assert 'value="kept@example.com"' in body and 'value="Kim"' in body and 'value="top" checked' in body
+    assert '<datalist id="zones">' in body and '<option value="Europe/London">' in body
+    assert 'class="masthead"' in body
+    broken = call(api_event("GET", "/unsubscribe/short", accept="text/html"))
+    assert broken["statusCode"] == 422 and "This link is incomplete or broken" in str(broken["body"])
+    assert "path.token" not in str(broken["body"])
+
+    inbox = post("/subscriptions", {"email": "inbox@example.com", "consent": "true"})
+    assert "We have sent a link to inbox@example.com" in str(inbox["body"]) and "spam" in str(inbox["body"])
+
+    reader = SubscriberStore(get_settings().subscribers_table).get(subscribed(stack, "leaver@example.com", "Lee"))
+    assert reader
+    key, subject = token_keys(get_settings())[0], reader_subject(reader.id, reader.token_version)
+    data = issue(key, Purpose.data, subject)
+    first = page(f"/data/{data}")
+    assert "Erase my data and unsubscribe…" in first and "../erase/" not in first  # not one click away
+    confirm = page(f"/data/{data}", query={"step": "erase"})
+    assert "cannot be undone" in confirm and f'action="../erase/{data}"' in confirm
+    unsubscribe = issue(
+        token_keys(get_settings())[0], Purpose.unsubscribe, reader_subject(reader.id, reader.token_version)
+    )
+    gone = post(f"/unsubscribe/{unsubscribe}", {"List-Unsubscribe": "One-Click"})
+    assert "Sign up again" in str(gone["body"]) and 'href="../subscribe"' in str(gone["body"])
