@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MJML_JS := $(VENV)/node_modules/.bin/mjml
 
-.PHONY: demo test lint bench install clean browser-deps chromium
+.PHONY: demo demo-serve test lint bench install clean browser-deps chromium
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/digest demo --out out
+
+# The demo, then its archive (:8000) and pages (:3000) served until Ctrl-C, with addresses to open.
+demo-serve: $(STAMP)
+	$(BIN)/digest demo --out out --serve
 
 test: $(STAMP) lint browser-deps
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q

@@ -268,7 +268,7 @@ def settle_by_truth(moto: Moto, proxy: FaultProxy, edition_id: str, readers: Seq
             outcome.problems.append(f"settle answered {settled}")
     resent, _ = run(proxy, "edition", "resend-failed", edition_id)
     counts = mailed(moto, edition_id)
-    stats, _ = run(proxy, "edition", "stats", edition_id)
+    stats, _ = run(proxy, "edition", "stats", edition_id, "--json")
     once = sum(1 for r in readers if counts[r.email] == 1)
     extra = sum(counts.values()) - once
     outcome.settled = (f"settled {len(sent)} sent, {len(unsent)} unsent; resend-failed queued {resent.get('queued')}; "

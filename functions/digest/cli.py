@@ -60,9 +60,12 @@ def _require_local(what: str) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from digest.local.demo import main
+    from digest.local.demo import DemoError, main
 
-    return main(Path(args.out))
+    try:
+        return main(Path(args.out), serve=args.serve, api_port=args.port, archive_port=args.archive_port)
+    except DemoError as error:
+        raise UserError(str(error)) from None
 
 
 def cmd_stack_create(args: argparse.Namespace) -> int:
@@ -254,16 +257,47 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         )
         return 0 if not report.errors else EXIT_USER_ERROR
     if settings.local:
-        from digest.local.run import ingest_all
-
-        queued, pumped = ingest_all(settings)
-        print(json.dumps({"queued": queued, "processed": pumped.processed, "failed": pumped.failed}))
-        return 0
+        return _ingest_local(settings, args)
     from digest.ingest.schedule import fan_out
 
     queued, failing = fan_out(settings)
     print(json.dumps({"queued": queued, "failing_24h": failing}))
     return 0
+
+
+def _progress(args: argparse.Namespace, label: str, unit: str, total: int | None = None) -> Any:
+    from digest.progress import Progress
+
+    return Progress(label, total, unit, enabled=not getattr(args, "quiet", False))
+
+
+def _ingest_local(settings: Settings, args: argparse.Namespace) -> int:
+    """Every due source polled in this process; the summary says which failed, and why (exit 1 then)."""
+    from datetime import datetime
+
+    from digest.local.run import ingest_all
+    from digest.store.sources import SourceStore
+
+    started = datetime.now(UTC)
+    progress = _progress(args, "ingesting", "sources")
+
+    def queued_now(total: int) -> None:
+        progress.total = total
+        progress.update(0, force=True)
+
+    queued, pumped = ingest_all(settings, on_batch=lambda r: progress.update(r.processed + r.failed),
+                                on_queued=queued_now)  # fmt: skip
+    polled = [s for s in SourceStore(settings.sources_table).all() if s.last_fetched and s.last_fetched >= started]
+    failures: list[dict[str, str | None]] = [{"source": s.id, "error": s.last_error} for s in polled if s.last_error]
+    if pumped.failed:  # a worker failed on a message (not a source's own failure): retried, then dead-lettered
+        failures.append({"source": None, "error": f"the ingest worker failed {pumped.failed} times on queued sources "
+                         "(they go to the dead-letter queue after their retries)"})  # fmt: skip
+    progress.finish(pumped.processed + pumped.failed, extra=f"{len(failures)} failed")
+    for failure in failures:
+        print(f"failed: {failure['source'] or 'worker'}: {failure['error']}", file=sys.stderr)
+    print(json.dumps({"queued": queued, "processed": pumped.processed, "ok": len(polled) - len(failures),
+                      "failed": len(failures), "failures": failures}))  # fmt: skip
+    return EXIT_USER_ERROR if failures else 0
 
 
 def cmd_edition_build(args: argparse.Namespace) -> int:
@@ -483,8 +517,26 @@ def _send(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
     resume = getattr(args, "resume", False)
     if settings.local:
         from digest.local.run import send_all
+        from digest.store.sendlog import SendLog
 
-        result = send_all(settings, args.id, resume=resume, failed_only=failed_only)
+        progress = _progress(args, f"sending {args.id}", "readers")
+        log = SendLog(settings.send_log_table)
+        # a resend counts the failed readers now sent; a send, every reader the workers settled
+        counted = ("sent",) if failed_only else ("sent", "failed", "skipped")
+        before = sum(log.counts(args.id).get(k, 0) for k in counted)
+
+        def queued_now(total: int) -> None:
+            progress.total = total
+            progress.update(0, force=True)
+
+        def batch_done(_: Any) -> None:
+            counts = log.counts(args.id)
+            done = min(max(0, sum(counts.get(k, 0) for k in counted) - before), progress.total or 0)
+            progress.update(done, extra=f"{counts['failed']} failed" if counts.get("failed") else "")
+
+        result = send_all(settings, args.id, resume=resume, failed_only=failed_only, on_batch=batch_done,
+                          on_queued=queued_now)  # fmt: skip
+        progress.finish()
     else:
         from digest.mail.service import follow_send
         from digest.store.functions import FunctionFailed, invoke
@@ -552,8 +604,67 @@ def cmd_edition_stats(args: argparse.Namespace) -> int:
     """Every counter of the edition, zeros included; readers in doubt by address."""
     from digest.mail.service import edition_report
 
-    _edition(args.id)
-    print(json.dumps(edition_report(_settings(), args.id)))
+    edition = _edition(args.id)
+    report = edition_report(_settings(), args.id)
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    readers, feedback, rates = report["readers"], report["feedback"], report["rates"]
+    print(f"Edition {edition.id} (No. {edition.number}) — {report['status']}")
+    print("\nReaders")
+    for key in ("sent", "failed", "skipped", "pending", "in_doubt"):
+        print(f"  {key.replace('_', ' '):<14}{readers[key]:>8}")
+    print("\nFeedback (SES events)      count   of sent")
+    for key, count in feedback.items():
+        rate = rates.get(f"{key}_rate")
+        print(f"  {key.replace('_', ' '):<22}{count:>8}   {f'{100 * rate:.1f}%' if rate is not None else '':>7}")
+    stories = [(section.title, story) for section in edition.sections for story in section.stories]
+    if stories:
+        print("\nTop stories")
+        for n, (title, story) in enumerate(sorted(stories, key=lambda item: -item[1].score)[:5], 1):
+            print(f"  {n}. {story.headline} — {story.lead.source} ({title}, score {story.score})")
+    if report["in_doubt"]:
+        print("\nReaders in doubt (decide with 'digest edition settle')")
+        for doubt in report["in_doubt"]:
+            print(f"  {doubt['address'] or doubt['subscriber_id']}  since {doubt['since']}  {doubt['reason'] or ''}")
+    return 0
+
+
+def cmd_edition_list(args: argparse.Namespace) -> int:
+    """Every edition, newest first."""
+    from digest.api.admin import list_editions
+
+    editions = list_editions(_settings())
+    rows: list[dict[str, Any]] = [
+        {"id": e.id, "number": e.number, "status": e.status.value, "stories": len(e.stories()),
+         "articles": e.article_count, "window_end": _iso(e.window_end)}
+        for e in editions
+    ]  # fmt: skip
+    if args.json:
+        for row in rows:
+            print(json.dumps(row))
+        return 0
+    if not rows:
+        print("no editions yet: 'digest edition build' makes this week's draft", file=sys.stderr)
+        return 0
+    print(f"{'EDITION':<10} {'NO.':>4}  {'STATUS':<9} {'STORIES':>7} {'ARTICLES':>8}  WINDOW END (UTC)")
+    for row in rows:
+        print(f"{row['id']:<10} {row['number']:>4}  {row['status']:<9} {row['stories']:>7} {row['articles']:>8}  "
+              f"{(row['window_end'] or '').replace('T', ' ').rstrip('Z')}")  # fmt: skip
+    return 0
+
+
+def cmd_edition_reopen(args: argparse.Namespace) -> int:
+    """Back to draft, as the review page's "Back to draft": an approved (or skipped) edition can be edited again."""
+    from digest.models import EditionStatus
+    from digest.stories.service import set_status
+
+    edition = _edition(args.id)
+    if edition.status not in {EditionStatus.approved, EditionStatus.skipped}:
+        raise UserError(f"edition {args.id} is {edition.status.value}: only an approved or skipped edition "
+                        "can go back to draft")  # fmt: skip
+    set_status(_settings(), args.id, EditionStatus.draft, who=args.who)
+    print(f"{args.id} is a draft again")
     return 0
 
 
@@ -566,7 +677,9 @@ def cmd_subscribers_import(args: argparse.Namespace) -> int:
         raise UserError(f"no such file: {path}")
     result = parse_import(path.read_text(encoding="utf-8-sig", errors="replace"))
     store = SubscriberStore(_settings().subscribers_table)
-    for reader in result.readers:
+    progress = _progress(args, "importing", "readers", len(result.readers))
+    for n, reader in enumerate(result.readers, start=1):
+        progress.update(n - 1)
         existing = store.get(reader.id)
         store.put(
             reader.model_copy(
@@ -576,10 +689,123 @@ def cmd_subscribers_import(args: argparse.Namespace) -> int:
                 }
             )
         )
+    progress.finish(len(result.readers))
     for error in result.errors:
         print(f"skipped {error}", file=sys.stderr)
     print(json.dumps({"imported": len(result.readers), "rejected": len(result.errors)}))
     return 0 if not result.errors else EXIT_USER_ERROR
+
+
+def _reader_id(given: str) -> str:
+    """A reader named by address or by id (as `subscribers list` prints it)."""
+    from digest.readers import ReaderError, normalise_email, subscriber_id
+
+    if "@" not in given:
+        return given
+    try:
+        return subscriber_id(normalise_email(given))
+    except ReaderError as error:
+        raise UserError(f"{given[:80]!r}: {error}") from None
+
+
+def _reader_line(reader: Any) -> str:
+    return json.dumps({"id": reader.id, "email": reader.email, "name": reader.name, "status": reader.status.value,
+                       "sections": [s.value for s in reader.sections]})  # fmt: skip
+
+
+def cmd_subscribers_add(args: argparse.Namespace) -> int:
+    """One reader who agreed elsewhere (a form on paper, an event): stored as an import of one row is."""
+    import io
+
+    from digest.api.admin import get_reader, import_readers
+    from digest.readers import ReaderError
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["email", "name", "sections", "timezone", "status"])
+    writer.writerow([args.email, args.name or "", args.sections or "", args.timezone or "", args.status])
+    settings = _settings()
+    try:
+        outcome = import_readers(settings, buffer.getvalue())
+    except ReaderError as error:
+        raise UserError(str(error)) from None
+    if outcome.errors:
+        raise UserError(outcome.errors[0].removeprefix("line 2: "))
+    print(_reader_line(get_reader(settings, _reader_id(args.email))))
+    return 0
+
+
+def cmd_subscribers_unsubscribe(args: argparse.Namespace) -> int:
+    from digest.api.subscriptions import Requester, unsubscribe_reader
+
+    try:
+        reader = unsubscribe_reader(_settings(), _reader_id(args.reader), Requester(None, None, f"cli ({args.who})"))
+    except LookupError:
+        raise UserError(f"no reader {args.reader[:120]!r}") from None
+    print(_reader_line(reader))
+    return 0
+
+
+def cmd_subscribers_erase(args: argparse.Namespace) -> int:
+    """Everything personal removed; only the id (a hash of the address), marked erased, is kept."""
+    from digest.api.admin import erase_reader_by_id, get_reader
+    from digest.models import SubscriberStatus
+
+    settings = _settings()
+    reader_id = _reader_id(args.reader)
+    try:
+        reader = get_reader(settings, reader_id)
+    except LookupError:
+        raise UserError(f"no reader {args.reader[:120]!r}") from None
+    if reader.status is SubscriberStatus.erased:
+        raise UserError(f"reader {reader_id} is already erased")
+    if not args.yes:
+        raise UserError(f"erasing {args.reader[:120]!r} cannot be undone: run again with --yes")
+    erase_reader_by_id(settings, reader_id)
+    print(json.dumps({"erased": reader_id}))
+    return 0
+
+
+def cmd_sources_import(args: argparse.Namespace) -> int:
+    """Sources from an OPML file (a feed reader's export) or a CSV; known feeds are not added twice."""
+    from digest.ingest.sourcelist import SourceListError, parse_source_list
+    from digest.models import Source
+    from digest.store.sources import SourceStore
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UserError(f"no such file: {path}")
+    store = SourceStore(_settings().sources_table)
+    known = {s.id: s for s in store.all()}
+    by_feed = {str(s.feed_url): s for s in known.values()}
+    try:
+        parsed = parse_source_list(path.read_bytes(), path.name, set(known))
+    except SourceListError as error:
+        raise UserError(str(error)) from None
+    added = updated = unchanged = 0
+    progress = _progress(args, "importing", "sources", len(parsed.sources))
+    for n, source in enumerate(parsed.sources):
+        progress.update(n)
+        same_feed = by_feed.get(str(source.feed_url))
+        if same_feed is not None and same_feed.id != source.id:
+            print(f"skipped {source.feed_url}: already followed as {same_feed.id}", file=sys.stderr)
+            unchanged += 1
+            continue
+        before = known.get(source.id)
+        chosen = {"name", "feed_url", "authority", "default_kind", "poll_minutes"}
+        if before and all(getattr(before, k) == getattr(source, k) for k in chosen):
+            unchanged += 1
+            continue
+        # updating a known source keeps what polling learnt (validators, next poll, failures)
+        store.put(Source.model_validate({**(before.model_dump() if before else {}),
+                                         **source.model_dump(include=chosen | {"id"})}))  # fmt: skip
+        by_feed[str(source.feed_url)] = source
+        added, updated = added + (before is None), updated + (before is not None)
+    progress.finish(len(parsed.sources))
+    for problem in parsed.errors:
+        print(f"skipped {problem}", file=sys.stderr)
+    print(json.dumps({"added": added, "updated": updated, "unchanged": unchanged, "rejected": len(parsed.errors)}))
+    return EXIT_USER_ERROR if parsed.errors else 0
 
 
 def cmd_subscribers_export(args: argparse.Namespace) -> int:
@@ -653,9 +879,13 @@ def parser() -> argparse.ArgumentParser:
     serve = add(commands, "serve", cmd_serve, "run the API and pages on 127.0.0.1 (the local AWS if none is set)")
     serve.add_argument("--port", type=int, default=3000)
     serve.add_argument("--host", default="127.0.0.1")
-    add(commands, "demo", cmd_demo, "run the whole pipeline locally on the sample site").add_argument(
-        "--out", default="out", help="where to write the edition (default: out)"
-    )
+    demo = add(commands, "demo", cmd_demo, "run the whole pipeline locally on the sample site")
+    demo.add_argument("--out", default="out", help="where to write the edition (default: out)")
+    demo.add_argument("--serve", action="store_true",
+                      help="then keep serving the archive, the review, sign-up and preferences pages until Ctrl-C")
+    demo.add_argument("--port", type=int, default=3000, help="with --serve: the pages' port (default 3000)")
+    demo.add_argument("--archive-port", type=int, default=8000,
+                      help="with --serve: the archive's port (default 8000, as ARCHIVE_BASE_URL's default)")
     stack = commands.add_parser("stack", help="local stack resources").add_subparsers(dest="action", required=True)
     add(stack, "create", cmd_stack_create, "create the template's tables, queues and buckets on AWS_ENDPOINT_URL")
 
@@ -671,6 +901,10 @@ def parser() -> argparse.ArgumentParser:
     src.add_argument("--boilerplate", action="append", default=[], metavar="RULE",
                      help='extra extraction rule for this site: "drop:REGEX" (a paragraph) or "cut:REGEX" '
                      "(it and all after it); repeat for more")  # fmt: skip
+    imp = add(sources, "import", cmd_sources_import, "add many sources from OPML (a feed reader's export) or "
+              "CSV (feed_url plus optional id, name, authority, kind, poll_minutes)")  # fmt: skip
+    imp.add_argument("file", metavar="FILE")
+    imp.add_argument("--quiet", action="store_true", help="no progress on standard error")
     add(sources, "list", cmd_sources_list, "list sources as JSON lines")
     remove = add(sources, "remove", cmd_sources_remove, "stop following a source (its articles stay)")
     remove.add_argument("id")
@@ -680,6 +914,7 @@ def parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--file", help="store articles given as JSON lines (parse-feed's shape; url and title required)"
     )
+    ingest.add_argument("--quiet", action="store_true", help="no progress on standard error")
     doctor = add(commands, "doctor", cmd_doctor, "check that the stack is ready to send (pass/fail list)")
     doctor.add_argument("--stack", default=os.environ.get("STACK_NAME"), help="CloudFormation stack name")
     doctor.add_argument("--json", action="store_true")
@@ -763,12 +998,35 @@ def parser() -> argparse.ArgumentParser:
                         help="these readers did not: marked failed, for resend-failed")  # fmt: skip
     settle.add_argument("--all", choices=["sent", "unsent"], help="settle every reader in doubt the same way")
     settle.add_argument("--who", default=os.environ.get("USER", "operator"), help="recorded with the decision")
-    add(edition, "stats", cmd_edition_stats, "every send and feedback counter, and readers in doubt").add_argument("id")
+    stats = add(edition, "stats", cmd_edition_stats, "every send and feedback counter, rates, top stories and "
+                "readers in doubt")  # fmt: skip
+    stats.add_argument("id")
+    stats.add_argument("--json", action="store_true", help="the counters as one JSON object")
+    add(edition, "list", cmd_edition_list, "every edition, newest first").add_argument(
+        "--json", action="store_true", help="JSON lines"
+    )
+    reopen = add(edition, "reopen", cmd_edition_reopen, "put an approved (or skipped) edition back to draft")
+    reopen.add_argument("id")
+    reopen.add_argument("--who", default=os.environ.get("USER", "editor"))
 
     subs = commands.add_parser("subscribers", help="readers").add_subparsers(dest="action", required=True)
-    add(
+    sub_import = add(
         subs, "import", cmd_subscribers_import, "import readers from CSV (email,name,sections,timezone,status)"
-    ).add_argument("file")
+    )
+    sub_import.add_argument("file")
+    sub_import.add_argument("--quiet", action="store_true", help="no progress on standard error")
+    sub_add = add(subs, "add", cmd_subscribers_add, "add (or update) one reader who agreed to receive the digest")
+    sub_add.add_argument("email")
+    sub_add.add_argument("--name")
+    sub_add.add_argument("--sections", help="semicolon-separated sections (default: every section)")
+    sub_add.add_argument("--timezone", help="IANA zone, e.g. Europe/Berlin")
+    sub_add.add_argument("--status", choices=["confirmed", "pending"], default="confirmed")
+    unsub = add(subs, "unsubscribe", cmd_subscribers_unsubscribe, "unsubscribe a reader (by address or id)")
+    unsub.add_argument("reader", metavar="ADDRESS_OR_ID")
+    unsub.add_argument("--who", default=os.environ.get("USER", "operator"), help="recorded with the unsubscribe")
+    erase = add(subs, "erase", cmd_subscribers_erase, "erase everything personal about a reader (cannot be undone)")
+    erase.add_argument("reader", metavar="ADDRESS_OR_ID")
+    erase.add_argument("--yes", action="store_true", help="yes, erase: required")
     add(subs, "export", cmd_subscribers_export, "export readers as CSV").add_argument("--out")
     add(subs, "list", cmd_subscribers_list, "list readers as JSON lines").add_argument(
         "--status", choices=[s.value for s in SubscriberStatus]
@@ -795,7 +1053,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = f"cannot reach AWS: {error}"
     except (ValueError, LookupError, OSError) as error:
         message = str(error)
-    print(f"digest: error: {message}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("digest: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug: still one line (DIGEST_DEBUG=1 shows the traceback)
+        if os.environ.get("DIGEST_DEBUG") == "1":
+            raise
+        message = f"unexpected {type(error).__name__}: {_one_sentence(error)} (DIGEST_DEBUG=1 shows the traceback)"
+    print(f"digest: error: {' '.join(message.split())[:500]}", file=sys.stderr)
     return EXIT_USER_ERROR
 
 

@@ -102,7 +102,7 @@ def everyone_once(proxy: FaultProxy, stack: LocalAws, edition_id: str, readers: 
     counts = mailed(stack.endpoint, edition_id)
     assert {r.email: counts[r.email] for r in readers} == {r.email: 1 for r in readers}
     assert sum(counts.values()) == len(readers)  # nobody else (unsubscribed, suppressed, pending) was mailed
-    stats = run(proxy, "edition", "stats", edition_id)
+    stats = run(proxy, "edition", "stats", edition_id, "--json")
     assert stats["status"] == "sent"
     assert stats["readers"] == {"sent": len(readers), "failed": 0, "skipped": 0, "pending": 0, "in_doubt": 0}
     assert stats["in_doubt"] == []
@@ -117,7 +117,8 @@ def test_connections_dropped_after_ses_accepted_are_in_doubt_never_resent(proxy:
     check(stack, "2026-W20", readers, result)
     assert len(result["in_doubt"]) == dropped  # each dropped call is one reader in doubt, by address
     assert result["sent"] == READERS - dropped
-    assert run(proxy, "edition", "stats", "2026-W20")["status"] == "sending"  # not final while readers are in doubt
+    # not final while readers are in doubt
+    assert run(proxy, "edition", "stats", "2026-W20", "--json")["status"] == "sending"
     proxy.configure(ses_drop_after=0)
     settle_by_ground_truth(proxy, stack, "2026-W20", result)
     everyone_once(proxy, stack, "2026-W20", readers)
@@ -242,7 +243,7 @@ def test_readers_leaving_mid_send_get_at_most_the_copy_already_sent(proxy: Fault
     assert result["skipped"] == len(left_unmailed) and result["in_doubt"] == [] and result["pending"] == 0
     stayed = [r for r in readers if r not in left_unmailed]
     assert all(counts[r.email] == 1 for r in stayed)
-    stats = run(proxy, "edition", "stats", "2026-W27")
+    stats = run(proxy, "edition", "stats", "2026-W27", "--json")
     assert stats["status"] == "sent"
     assert stats["readers"] == {"sent": len(stayed), "failed": 0, "skipped": len(left_unmailed), "pending": 0,
                                 "in_doubt": 0}  # fmt: skip
@@ -288,6 +289,7 @@ def test_resend_failed_reopens_a_sent_edition_until_its_readers_settle(proxy: Fa
     proxy.configure(ses_drop_after=1.0)
     again = run(proxy, "edition", "resend-failed", "2026-W29")
     assert [d["address"] for d in again["in_doubt"]] == [unsent]
-    assert run(proxy, "edition", "stats", "2026-W29")["status"] == "sending"  # not "sent" with a reader in doubt
+    # not "sent" with a reader in doubt
+    assert run(proxy, "edition", "stats", "2026-W29", "--json")["status"] == "sending"
     proxy.configure(ses_drop_after=0)
     assert run(proxy, "edition", "settle", "2026-W29", "--sent", unsent)["status"] == "sent"

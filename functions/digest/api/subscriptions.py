@@ -216,6 +216,15 @@ def _unsubscribe(settings: Settings, reader: Subscriber, requester: Requester) -
     return reader
 
 
+def unsubscribe_reader(settings: Settings, reader_id: str, requester: Requester) -> Subscriber:
+    """An operator's unsubscribe (the reader asked by phone, by letter, …), recorded like the reader's own.
+    LookupError when there is no such reader (or they were erased)."""
+    reader = _store(settings).get(reader_id)
+    if reader is None or reader.status is SubscriberStatus.erased:
+        raise LookupError("no such reader")
+    return _unsubscribe(settings, reader, requester)
+
+
 def unsubscribe_by_mail(settings: Settings, request: MailedUnsubscribe) -> Subscriber:
     """The mailto: unsubscribe: by the token the mail's subject carried, else by its (authenticated)
     sender.  TokenError for a bad token; LookupError when nobody is subscribed under that address."""

@@ -16,6 +16,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from digest.local.preview import PreviewError, preview
 from digest.local.run import ingest_all, send_all
 from digest.local.site import SampleSite, SiteServer, window_for_demo
 from digest.local.stack import create_stack
-from digest.models import EditionStatus, Source
+from digest.models import EditionStatus, Source, SubscriberStatus
 from digest.readers import parse_import, subscriber_id
 from digest.render.publish import publish
 from digest.settings import REPO_ROOT, Settings, get_settings
@@ -86,7 +87,8 @@ def register_sources(settings: Settings, site: SampleSite, server: SiteServer) -
     return registered
 
 
-def run_demo(out: Path) -> dict[str, Any]:
+def run_demo(out: Path, *, keep_running: bool = False) -> dict[str, Any]:
+    """The whole pipeline; with ``keep_running`` the local AWS is left up (``summary["aws"]``) for serving."""
     started = time.perf_counter()
     timings: dict[str, float] = {}
     os.environ.setdefault("ALLOW_PRIVATE_FETCH", "true")  # the sample site is on loopback
@@ -111,7 +113,10 @@ def run_demo(out: Path) -> dict[str, Any]:
                     say(f"{source.name:<28} {site.outlets[source.id]['format']:<5} {source.feed_url}")
             with Stage(timings, "Ingesting over HTTP (fan-out, then the ingest workers)"):
                 queued, pumped = ingest_all(settings)
-                say(f"{queued} sources queued, {pumped.processed} polled, {pumped.failed} failed")
+                failing = [s for s in SourceStore(settings.sources_table).all() if s.last_error]
+                say(f"{queued} sources queued, {pumped.processed} polled, {len(failing)} failed")
+                for source in failing:
+                    say(f"  {source.id}: {source.last_error}")
             with Stage(timings, f"Building edition {week}"):
                 edition = build_edition(settings, week, now=now)
                 say(f"{edition.article_count} articles → {len(edition.stories())} stories")
@@ -135,11 +140,18 @@ def run_demo(out: Path) -> dict[str, Any]:
                 say(", ".join(f"{k} {v}" for k, v in counts.items() if k != "in_doubt"))
             with Stage(timings, f"Writing {out}/"):
                 summary = _write_out(out, aws.endpoint, settings, edition.id)
+                copied = copy_images(out, server.base_url)
+                say(f"{copied} images copied into {out / 'archive' / IMAGES}/ (the archive does not hot-link them)")
             with Stage(timings, "A reader unsubscribes by mail (List-Unsubscribe mailto, as SES receives it)"):
                 summary["unsubscribed_by_mail"] = _unsubscribe_by_mail(aws.endpoint)
             with Stage(timings, "Screenshots at 375 and 600 px (headless Chromium)"):
                 summary["screenshots"] = _screenshots(out)
-    finally:
+    except BaseException:
+        aws.stop()
+        raise
+    if keep_running:
+        summary["aws"] = aws
+    else:
         aws.stop()
     summary["timings_seconds"] = {**timings, "total": round(time.perf_counter() - started, 2)}
     summary["stages"] = {
@@ -149,8 +161,43 @@ def run_demo(out: Path) -> dict[str, Any]:
         "stories": len(edition.stories()),
         "send": counts,
     }
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    (out / "summary.json").write_text(json.dumps({k: v for k, v in summary.items() if k != "aws"}, indent=2) + "\n")
     return summary
+
+
+IMAGES = "img"
+IMAGE_URL = r'{base}/[^"\'\s<>)]+\.(?:png|jpe?g|gif|webp|svg)'
+
+
+def _local_copy(folder: str, copies: dict[str, str], match: re.Match[str]) -> str:
+    return f"{folder}/{copies[match.group(0)]}"
+
+
+def copy_images(out: Path, site_base: str) -> int:
+    """Copy every image of the sample site that the written pages name into ``archive/img/`` and point
+    the pages at the copies (relative links: they work from disk and when served), so the archive
+    and edition.html still show them once the sample site has stopped."""
+    import hashlib
+    import urllib.request
+
+    pattern = re.compile(IMAGE_URL.format(base=re.escape(site_base)))
+    pages = [out / "edition.html", *sorted((out / "archive").rglob("*.html"))]
+    folder = out / "archive" / IMAGES
+    copies: dict[str, str] = {}
+    for page in pages:
+        if not page.is_file():
+            continue
+        html = page.read_text(encoding="utf-8")
+        for url in set(pattern.findall(html)):
+            if url not in copies:
+                name = hashlib.sha256(url.encode()).hexdigest()[:16] + Path(url).suffix
+                folder.mkdir(parents=True, exist_ok=True)
+                with urllib.request.urlopen(url, timeout=10) as reply:
+                    (folder / name).write_bytes(reply.read())
+                copies[url] = name
+        rel = os.path.relpath(folder, page.parent).replace(os.sep, "/")
+        page.write_text(pattern.sub(partial(_local_copy, rel, copies), html), encoding="utf-8")
+    return len(copies)
 
 
 def _screenshots(out: Path) -> list[str]:
@@ -206,8 +253,54 @@ def _write_out(out: Path, endpoint: str, settings: Any, edition_id: str) -> dict
     return {"edition": edition_id, "emails": len(messages), "out": str(out)}
 
 
-def main(out: Path) -> int:
-    summary = run_demo(out)
+class DemoError(Exception):
+    """The demo cannot serve as asked (a port taken, …): one line for the user."""
+
+
+def _archive_server(out: Path, port: int, host: str) -> Any:
+    """``out/`` over HTTP, so the archive's links (``ARCHIVE_BASE_URL``) open: /archive/…, /edition.html."""
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        return ThreadingHTTPServer((host, port), partial(Quiet, directory=str(out.resolve())))
+    except OSError as error:
+        raise DemoError(f"cannot serve the archive on {host}:{port}: {error.strerror or error}") from None
+
+
+def _links(settings: Settings, edition_id: str) -> dict[str, str]:
+    """Addresses a person can open against the served demo: review, sign-up, a reader's preferences."""
+    from digest.api.review import review_link
+    from digest.mail.service import mail_reader
+
+    readers = SubscriberStore(settings.subscribers_table).with_status(SubscriberStatus.confirmed)
+    reader = next(iter(readers), None)
+    links = {
+        "archive": settings.archive_base_url.rstrip("/") + "/",
+        "edition": f"{settings.archive_base_url.rstrip('/')}/{edition_id}/",
+        "review": review_link(settings, edition_id),
+        "signup": settings.api_base_url.rstrip("/") + "/subscribe",
+    }
+    if reader is not None:
+        links["preferences"] = mail_reader(
+            settings, reader.id, reader.email, token_version=reader.token_version
+        ).preferences_url
+    return links
+
+
+def main(out: Path, *, serve: bool = False, api_port: int = 3000, archive_port: int = 8000,
+         host: str = "127.0.0.1") -> int:  # fmt: skip
+    archive = None
+    if serve:  # bind first, so the links the demo mails and publishes name ports that answer
+        archive = _archive_server(out, archive_port, host)
+        os.environ["ARCHIVE_BASE_URL"] = f"http://{host}:{archive.server_address[1]}/archive"
+        os.environ["API_BASE_URL"] = f"http://{host}:{api_port}"
+        get_settings.cache_clear()
+    summary = run_demo(out, keep_running=serve)
     print(f"\nDone in {summary['timings_seconds']['total']} s. Open:", flush=True)
     for name in ("edition.html", "edition.txt", "archive/index.html", f"archive/{summary['edition']}/index.html"):
         print(f"  {out / name}")
@@ -215,5 +308,46 @@ def main(out: Path) -> int:
         print(f"  {shot}")
     print(f"  {out}/*.eml ({summary['emails']} messages as SES received them)")
     print(f"  {out / 'summary.json'}")
+    if not serve:
+        print("\nTo click through it (archive, editor's review page, sign-up, preferences), run:\n"
+              "  make demo-serve    (or: .venv/bin/digest demo --serve; Ctrl-C stops it)")  # fmt: skip
+        sys.stdout.flush()
+        return 0
+    assert archive is not None
+    return _serve(summary, archive, api_port, host, out)
+
+
+def _serve(summary: dict[str, Any], archive: Any, api_port: int, host: str, out: Path) -> int:
+    import threading
+
+    from digest.local.serve import LocalServer
+
+    aws = summary["aws"]
+    try:
+        api = LocalServer(api_port, host, out_dir=out).start()
+    except OSError as error:
+        aws.stop()
+        archive.server_close()
+        raise DemoError(f"cannot serve the pages on {host}:{api_port}: {error.strerror or error}") from None
+    threading.Thread(target=archive.serve_forever, name="demo-archive", daemon=True).start()
+    links = _links(get_settings(), summary["edition"])
+    print("\nServing the demo (Ctrl-C stops it):")
+    print(f"  archive             {links['archive']}")
+    print(f"  this edition        {links['edition']}   (the mail's \"View in your browser\")")
+    print(f"  editor's review     {links['review']}")
+    print(f"  sign-up page        {links['signup']}")
+    if "preferences" in links:
+        print(f"  a reader's settings {links['preferences']}")
+    print(f"  mail sent meanwhile {out / 'mail'}/*.eml")
     sys.stdout.flush()
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        print("\nstopped", flush=True)
+    finally:
+        api.stop()
+        archive.shutdown()
+        archive.server_close()
+        aws.stop()
     return 0

@@ -89,6 +89,7 @@ def _exists(error: ClientError) -> bool:
         "QueueAlreadyExists",
         "AlreadyExistsException",
         "ConfigurationSetAlreadyExistsException",
+        "EventDestinationAlreadyExists",  # SES v1 (moto): the stack's event destination, on a second run
     }
 
 
