@@ -39,6 +39,10 @@ STACK_OUTPUT_FIELDS: dict[str, str] = {
 }
 
 
+# A plain ASCII address, as configuration gives them (readers' addresses go through email-validator)
+PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]{1,64}@([A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}")
+
+
 class Settings(BaseSettings):
     """Everything the functions and the CLI read from the environment."""
 
@@ -136,7 +140,7 @@ class Settings(BaseSettings):
     @classmethod
     def _mailbox(cls, value: str) -> str:
         value = value.strip()
-        if value and not re.fullmatch(r"[A-Za-z0-9._%+-]{1,64}@([A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}", value):
+        if value and not PLAIN_ADDRESS.fullmatch(value):
             raise ValueError(
                 f"unsubscribe_mailbox must be a plain address such as unsubscribe@news.example.org, not {value!r}"
             )
@@ -146,6 +150,13 @@ class Settings(BaseSettings):
     def local(self) -> bool:
         """True when talking to a local AWS endpoint (moto) rather than AWS itself."""
         return bool(os.environ.get("AWS_ENDPOINT_URL"))
+
+    @property
+    def editors(self) -> list[str]:
+        """The editors' addresses, lower-cased and each once; entries that are not a plain address are
+        left out (a typo in the parameter must not stop the weekly build)."""
+        found = (part.strip().lower() for part in self.editor_addresses.replace(";", ",").split(","))
+        return list(dict.fromkeys(part for part in found if PLAIN_ADDRESS.fullmatch(part)))
 
 
 def _stack_outputs(path: str) -> dict[str, Any]:

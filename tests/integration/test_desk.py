@@ -144,13 +144,13 @@ def test_the_weekly_build_mails_the_editors_and_the_reminder_names_the_review_li
 ) -> None:
     from digest.handlers import build_edition
     from digest.local.context import invoke
-    from digest.mail.editors import approval_reminder, editors
+    from digest.mail.editors import approval_reminder
 
     edition = seeded_edition()
-    monkeypatch.setenv("EDITOR_ADDRESSES", "ed@example.com, broken, second.ed@example.com")
+    monkeypatch.setenv("EDITOR_ADDRESSES", "ed@example.com, broken, Second.Ed@Example.com; ed@example.com")
     get_settings.cache_clear()
     try:
-        assert editors(get_settings()) == ["ed@example.com", "second.ed@example.com"]
+        assert get_settings().editors == ["ed@example.com", "second.ed@example.com"]
         before = len(received_messages(stack.endpoint))
         built = invoke(build_edition.handler, {"week": edition.id}, "build")
         mails = [m for m in received_messages(stack.endpoint)[before:]]

@@ -7,23 +7,9 @@ from __future__ import annotations
 from digest.mail.compose import compose_notice
 from digest.mail.service import envelope
 from digest.models import Edition, EditionStatus
-from digest.readers import ReaderError, normalise_email
 from digest.settings import Settings
 from digest.store.mailer import send_raw
 from digest.stories.window import send_time
-
-
-def editors(settings: Settings) -> list[str]:
-    """The configured editors' addresses (unusable entries are left out)."""
-    found = []
-    for part in settings.editor_addresses.replace(";", ",").split(","):
-        if not part.strip():
-            continue
-        try:
-            found.append(normalise_email(part))
-        except ReaderError:
-            continue
-    return list(dict.fromkeys(found))
 
 
 def _review_link(settings: Settings, edition_id: str) -> str:
@@ -43,7 +29,7 @@ def _due(settings: Settings, edition: Edition) -> str:
 
 def _mail(settings: Settings, edition: Edition, subject: str, text: str, purpose: str) -> list[str]:
     sent = []
-    for address in editors(settings):
+    for address in settings.editors:
         raw = compose_notice(envelope(settings, edition.id), address, subject, text)
         send_raw(settings.sender_address, address, raw, configuration_set=settings.ses_configuration_set,
                  tags={"edition_id": edition.id, "purpose": purpose})  # fmt: skip
