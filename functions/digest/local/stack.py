@@ -150,6 +150,16 @@ def create_stack(settings: Settings, template_path: Path = TEMPLATE) -> list[str
     except ClientError as error:
         if not _exists(error):
             raise
+    secrets = client("secretsmanager")
+    for logical_id, value in (("TokenSecret", settings.token_secret), ("AdminApiKeySecret", settings.admin_api_key)):
+        # the local keys, so a function given the secret's ARN (digest invoke, sam local) signs and
+        # checks exactly as one given the plain local settings
+        try:
+            secrets.create_secret(Name=local_name(names, logical_id), SecretString=value)
+            created.append(f"secret {local_name(names, logical_id)}")
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ResourceExistsException":
+                raise
     sesv2.create_email_identity(EmailIdentity=settings.sender_address)
     created.append(f"SES identity {settings.sender_address}")
     return created
