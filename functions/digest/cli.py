@@ -87,7 +87,10 @@ def _parameter_overrides(pairs: list[str]) -> dict[str, str]:
 def cmd_stack_env_vars(args: argparse.Namespace) -> int:
     """The --env-vars file for `sam local invoke` (the local stack's names, as the container sees them)."""
     from digest.local.invoke import sam_env_vars
+    from digest.local.stack import create_secrets
 
+    if os.environ.get("AWS_ENDPOINT_URL"):
+        create_secrets(_settings())  # the secrets' ARNs go in the file
     endpoint = args.endpoint or os.environ.get("AWS_ENDPOINT_URL")
     if not endpoint:
         raise UserError("say where the local stack is: --endpoint http://host.docker.internal:PORT")

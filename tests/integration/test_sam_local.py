@@ -30,6 +30,13 @@ FUNCTIONS = sorted(functions(TEMPLATE))
 RESOURCES = sorted(TEMPLATE["Resources"], key=len, reverse=True)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def secrets(stack: LocalAws) -> None:
+    from digest.local.stack import create_secrets
+
+    create_secrets(get_settings())
+
+
 def logical_ids_in(value: str) -> list[str]:
     return [lid for lid in RESOURCES if re.search(rf"(?<![A-Za-z0-9]){lid}(?![A-Za-z0-9])", value)]
 

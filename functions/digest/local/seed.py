@@ -42,6 +42,7 @@ def seed(settings: Settings, *, site_url: str | None = None, edition: bool = Tru
     """Fill the local stack (made by `digest stack create`); returns what was done, line by line."""
     from digest.ingest.service import import_articles
     from digest.local.site import SampleSite
+    from digest.local.stack import create_secrets
     from digest.models import EditionStatus, Source, SubscriberStatus
     from digest.readers import parse_import
     from digest.render.publish import publish
@@ -51,7 +52,7 @@ def seed(settings: Settings, *, site_url: str | None = None, edition: bool = Tru
     from digest.store.subscribers import SubscriberStore
     from digest.stories.service import build_edition, set_status
 
-    done: list[str] = []
+    done: list[str] = create_secrets(settings)
     start, end = week_window(settings)
     site = SampleSite(start, end - timedelta(minutes=5))
     if feed_urls is None:
