@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MJML_JS := $(VENV)/node_modules/.bin/mjml
 
-.PHONY: demo demo-serve test lint bench install clean browser-deps chromium
+.PHONY: demo demo-serve test lint bench install clean browser-deps chromium env-vars
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,14 @@ chromium:
 	      chromium fonts-liberation >/dev/null; } \
 	  || echo "warning: apt-get install chromium failed: the browser tests will skip"; \
 	else echo "note: no chromium (apt-get needs root): the browser tests will skip"; fi
+
+# The --env-vars file for `sam local invoke` (docs/deploy.md, "Running functions locally"): every
+# variable that names a resource, for every function, set to the local stack's names.  The stack is
+# at AWS_ENDPOINT_URL (a moto server listening on 0.0.0.0); the container reaches it through
+# host.docker.internal, or pass ENV_VARS_FLAGS=--docker-network-host with --docker-network host.
+ENV_VARS_FILE ?= env.local.json
+env-vars: $(STAMP)
+	$(BIN)/digest stack env-vars --out $(ENV_VARS_FILE) $(ENV_VARS_FLAGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

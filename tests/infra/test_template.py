@@ -403,15 +403,17 @@ def test_every_variable_the_code_reads_is_set(name: str, template: dict[str, Any
     variables = effective(template, name).get("Environment", {}).get("Variables", {})
     missing = {v: why for v, why in required_env().items() if v not in variables}
     assert not missing, f"{name} lacks environment variables: {missing}"
-    forbidden = (LOCAL_ONLY_ENV | set(LOCAL_ONLY_SETTINGS)) & set(variables)
+    forbidden = (LOCAL_ONLY_ENV | set(LOCAL_ONLY_SETTINGS)) & {v for v, value in variables.items() if value != ""}
     assert not forbidden, f"{name} sets local-only variables: {sorted(forbidden)}"
+    # declared empty (boto3 ignores it) only so `sam local invoke --env-vars` can set it
+    assert variables.get("AWS_ENDPOINT_URL") == "", f"{name}: AWS_ENDPOINT_URL must be declared, and empty"
 
 
 def test_every_variable_the_template_sets_is_read(template: dict[str, Any]) -> None:
     known = set(required_env())
     for name in FUNCTION_NAMES:
         for variable in effective(template, name).get("Environment", {}).get("Variables", {}):
-            assert variable in known or variable.startswith("POWERTOOLS_"), (
+            assert variable in known or variable.startswith("POWERTOOLS_") or variable == "AWS_ENDPOINT_URL", (
                 f"{name} sets {variable}, which no setting or code reads (a typo?)"
             )
 
@@ -555,6 +557,8 @@ def test_queues_are_encrypted_and_redrive_to_a_dead_letter_queue(template: dict[
         on_failure = fn["Properties"].get("EventInvokeConfig", {}).get("DestinationConfig", {}).get("OnFailure", {})
         if on_failure.get("Type") == "SQS":
             dead_letter |= resource_refs(on_failure["Destination"])
+        for event in fn["Properties"].get("Events", {}).values():
+            dead_letter |= resource_refs(event["Properties"].get("DeadLetterConfig", {}))
     assert dead_letter <= set(queues)
     for name, queue in queues.items():
         props = queue["Properties"]
@@ -678,3 +682,102 @@ def test_dashboard_and_alarms_watch_what_matters(template: dict[str, Any]) -> No
     dead_letter_queues = {n for n, r in resources.items() if r["Type"] == "AWS::SQS::Queue" and "Dead" in n}
     assert dead_letter_queues <= queues_with_dlq_alarm
     assert all(a["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in alarms.values())
+
+
+# ---------------------------------------------------------------- failure signals, logs, first deploy
+
+
+def _alarms_on(template: dict[str, Any], namespace: str, metric: str) -> dict[str, dict[str, Any]]:
+    """Alarm properties by the logical id they watch (its first dimension's referenced resource or value)."""
+    found = {}
+    for alarm in _of_type(template, "AWS::CloudWatch::Alarm").values():
+        props = alarm["Properties"]
+        if props.get("Namespace") == namespace and props.get("MetricName") == metric:
+            assert props.get("AlarmActions") == [{"Ref": "AlarmTopic"}], props
+            for dimension in props.get("Dimensions", []):
+                refs = resource_refs(dimension["Value"])
+                found[next(iter(refs)) if refs else json.dumps(dimension["Value"])] = props
+    return found
+
+
+def test_every_schedule_retries_and_has_a_dead_letter_queue_that_alarms(template: dict[str, Any]) -> None:
+    schedules = {f"{name}.{event_name}": event["Properties"]
+                 for name, fn in _functions(template).items()
+                 for event_name, event in fn["Properties"].get("Events", {}).items()
+                 if event["Type"] == "ScheduleV2"}  # fmt: skip
+    assert len(schedules) >= 5
+    alarmed = _alarms_on(template, "AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    for name, props in schedules.items():
+        assert props.get("RetryPolicy", {}).get("MaximumRetryAttempts", 0) >= 1, f"{name} has no retry policy"
+        queues = resource_refs(props.get("DeadLetterConfig", {}))
+        assert queues and queues <= set(alarmed), f"{name}: no dead-letter queue, or one nothing alarms on"
+
+
+def test_transformed_schedules_carry_retries_and_dead_letters(transformed: dict[str, Any]) -> None:
+    schedules = _of_type(transformed, "AWS::Scheduler::Schedule")
+    assert schedules
+    for name, schedule in schedules.items():
+        target = schedule["Properties"]["Target"]
+        assert target.get("RetryPolicy") and target.get("DeadLetterConfig", {}).get("Arn"), name
+
+
+@pytest.mark.parametrize("metric", ["Errors", "Throttles"])
+def test_every_function_alarms_on_errors_and_throttles(metric: str, template: dict[str, Any]) -> None:
+    alarmed = _alarms_on(template, "AWS/Lambda", metric)
+    missing = set(_functions(template)) - set(alarmed)
+    assert not missing, f"no {metric} alarm for {sorted(missing)}"
+    for name, fn in _functions(template).items():  # a conditional function's alarm has its condition
+        alarm = next(a for lid, a in _of_type(template, "AWS::CloudWatch::Alarm").items()
+                     if lid == f"{name}{metric}Alarm")  # fmt: skip
+        assert alarm.get("Condition") == fn.get("Condition"), name
+
+
+def test_api_alarms_on_5xx_and_latency_and_the_work_queues_on_age(template: dict[str, Any]) -> None:
+    api = template["Resources"]["DigestApi"]["Properties"]
+    for metric in ("5XXError", "Latency"):
+        alarms = [a["Properties"] for a in _of_type(template, "AWS::CloudWatch::Alarm").values()
+                  if a["Properties"].get("Namespace") == "AWS/ApiGateway" and a["Properties"]["MetricName"] == metric]
+        assert len(alarms) == 1, metric
+        dimensions = {d["Name"]: d["Value"] for d in alarms[0]["Dimensions"]}
+        assert dimensions["ApiName"] == api["Name"] and dimensions["Stage"] == api["StageName"]
+        assert alarms[0]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    aged = _alarms_on(template, "AWS/SQS", "ApproximateAgeOfOldestMessage")
+    assert {"IngestQueue", "SendQueue"} <= set(aged)
+
+
+def test_dashboard_shows_throttles_api_and_queue_age(template: dict[str, Any]) -> None:
+    body = template["Resources"]["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    for needle in ("Throttles", "5XXError", "Latency", "ApproximateAgeOfOldestMessage", "ScheduleDeadLetterQueue"):
+        assert needle in body, needle
+
+
+def test_every_function_logs_json_to_a_group_with_retention(template: dict[str, Any]) -> None:
+    groups = _of_type(template, "AWS::Logs::LogGroup")
+    assert template["Parameters"]["LogRetentionDays"]["Default"] == 30
+    for name, fn in _functions(template).items():
+        logging = fn["Properties"].get("LoggingConfig", {})
+        assert logging.get("LogFormat") == "JSON", name
+        (group,) = resource_refs(logging["LogGroup"])
+        assert groups[group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+        assert groups[group].get("Condition") == fn.get("Condition"), name
+    access = template["Resources"]["DigestApi"]["Properties"]["AccessLogSetting"]
+    (group,) = resource_refs(access["DestinationArn"])
+    assert groups[group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    assert template["Resources"]["DigestApi"]["DependsOn"] == "ApiGatewayAccount"
+
+
+def test_no_reserved_concurrency_by_default(template: dict[str, Any]) -> None:
+    """A new account's concurrency limit is 10, all of it unreservable: a default deploy reserves none."""
+    assert template["Parameters"]["SendWorkerReservedConcurrency"]["Default"] == 0
+    for name, fn in _functions(template).items():
+        reserved = fn["Properties"].get("ReservedConcurrentExecutions")
+        assert reserved is None or reserved == {"Fn::If": ["HasSendWorkerReservation",
+                                                           {"Ref": "SendWorkerReservedConcurrency"},
+                                                           {"Ref": "AWS::NoValue"}]}, name  # fmt: skip
+
+
+def test_tables_of_readers_sources_editions_and_sends_are_protected(template: dict[str, Any]) -> None:
+    for name in ("SubscribersTable", "SourcesTable", "EditionsTable", "SendLogTable"):
+        table = template["Resources"][name]
+        assert table["Properties"].get("DeletionProtectionEnabled") is True, name
+        assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain", name

@@ -119,3 +119,64 @@ def test_broken_stack_fails_and_says_why(stack: LocalAws) -> None:
     assert checks["stack resources"][0] == "fail" and "digest-send-log" in checks["stack resources"][1]
     assert checks["configuration set"][0] == "fail"
     assert checks["API reachable"][0] == "fail"
+
+
+def _sam_transform() -> Any:
+    """tests/infra/test_template.py's offline SAM transform (aws-sam-translator)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "infra" / "test_template.py"
+    spec = importlib.util.spec_from_file_location("_template_tests", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.sam_transform(module.load_template(module.TEMPLATE))
+
+
+def deploy_schedules_with_defaults(stack_name: str) -> dict[str, str]:
+    """The stack's schedules as CloudFormation creates them from the template's defaults (moto's
+    CloudFormation knows no schedules: they are made through the Scheduler API, named as it names them)."""
+    from digest.local.invoke import Resolver
+
+    transformed = _sam_transform()
+    resolver = Resolver(transformed, lambda name, attribute: f"arn:aws:lambda:eu-west-1:123456789012:function:{name}")
+    client("cloudformation").create_stack(StackName=stack_name, TemplateBody=json.dumps(
+        {"Resources": {"Marker": {"Type": "AWS::CloudFormation::WaitConditionHandle"}}}))  # fmt: skip
+    states = {}
+    for logical_id, resource in transformed["Resources"].items():
+        if resource["Type"] != "AWS::Scheduler::Schedule":
+            continue
+        props = resolver.value(resource["Properties"])
+        name = f"{stack_name}-{logical_id}-1A2B3C"[:64]
+        target = {"Arn": props["Target"]["Arn"], "RoleArn": "arn:aws:iam::123456789012:role/scheduler",
+                  "Input": props["Target"].get("Input", "{}")}  # fmt: skip
+        client("scheduler").create_schedule(Name=name, ScheduleExpression=props["ScheduleExpression"],
+                                            FlexibleTimeWindow=props["FlexibleTimeWindow"], Target=target,
+                                            State=props.get("State", "ENABLED"))  # fmt: skip
+        states[logical_id] = props.get("State", "ENABLED")
+    return states
+
+
+def test_a_default_deploy_passes(stack: LocalAws, api: str) -> None:
+    """A stack built from the template's defaults (ReaderLocalTime false: the waves schedule is created
+    DISABLED; no UnsubscribeMailbox), after docs/deploy.md's SES steps: no check fails."""
+    from digest.local.motoserver import reset
+    from digest.local.stack import create_stack
+
+    reset(stack.endpoint)  # the test before broke this module's stack on purpose
+    create_stack(get_settings())
+    ses = client("ses")
+    ses.verify_domain_identity(Domain="example.org")
+    ses.verify_domain_dkim(Domain="example.org")
+    states = deploy_schedules_with_defaults("digest-default")
+    assert "DISABLED" in states.values() and "ENABLED" in states.values(), states
+    resolver, _ = dns_stub()
+    env = {**os.environ, "AWS_ENDPOINT_URL": stack.endpoint, "API_BASE_URL": api, "UNSUBSCRIBE_MAILBOX": ""}
+    result = subprocess.run([sys.executable, "-m", "digest.cli", "doctor", "--json", "--dns-server", resolver,
+                             "--stack", "digest-default"], env=env, capture_output=True, text=True, timeout=120)
+    checks = {c["check"]: (c["outcome"], c["detail"]) for c in json.loads(result.stdout)}
+    assert {name for name, (outcome, _) in checks.items() if outcome == "fail"} == set(), checks
+    assert result.returncode == 0
+    assert checks["schedules"][0] == "pass" and "local-time waves off" in checks["schedules"][1]
+    assert checks["unsubscribe by mail"][0] == "skip"

@@ -6,6 +6,7 @@ stack on a local endpoint) is skipped with the reason, never passed silently.
 
 from __future__ import annotations
 
+import json
 import random
 import socket
 import struct
@@ -152,16 +153,28 @@ def _dmarc(settings: Settings, resolver: str | None) -> Check:
     return Check("DMARC record", "fail", f"no DMARC record at _dmarc.{domain} (Gmail and Yahoo require one)")
 
 
-def _schedules(stack: str | None) -> Check:
+def _is_wave(schedule: dict[str, str]) -> bool:
+    """The local-time waves schedule (its input asks the dispatch for a wave)."""
+    try:
+        return bool(json.loads(schedule.get("Input") or "{}").get("waves"))
+    except ValueError:
+        return False
+
+
+def _schedules(settings: Settings, stack: str | None) -> Check:
     if not stack:
         return Check("schedules", "skip", "no CloudFormation stack named (--stack): schedules not checked")
     states = inspect.schedules(stack)
-    disabled = [n for n, s in states.items() if s != "ENABLED"]
     if not states:
         return Check("schedules", "fail", f"stack {stack} has no schedules")
+    # ReaderLocalTime off: the template creates the waves schedule DISABLED - off, as configured
+    off = [n for n, s in states.items() if _is_wave(s) and not settings.reader_local_time and s["State"] != "ENABLED"]
+    disabled = [n for n, s in states.items() if s["State"] != "ENABLED" and n not in off]
     if disabled:
         return Check("schedules", "fail", f"disabled: {', '.join(disabled)}")
-    return Check("schedules", "pass", f"{len(states)} schedules enabled")
+    enabled = len(states) - len(off)
+    note = f"; local-time waves off (ReaderLocalTime is false): {', '.join(off)}" if off else ""
+    return Check("schedules", "pass", f"{enabled} schedules enabled{note}")
 
 
 def _secrets(settings: Settings) -> Check:
@@ -192,7 +205,7 @@ def run_checks(settings: Settings, stack: str | None = None, resolver: str | Non
         ("configuration set", lambda: _configuration_set(settings)),
         ("unsubscribe by mail", lambda: _unsubscribe_mailbox(settings)),
         ("DMARC record", lambda: _dmarc(settings, resolver)),
-        ("schedules", lambda: _schedules(stack)),
+        ("schedules", lambda: _schedules(settings, stack)),
         ("secrets", lambda: _secrets(settings)),
         ("API reachable", lambda: _api(settings)),
     ]

@@ -82,15 +82,25 @@ def active_receipt_rules() -> list[dict[str, Any]]:
     return list(client("ses").describe_active_receipt_rule_set().get("Rules", []))
 
 
-def schedules(stack_name: str) -> dict[str, str]:
-    """State of each EventBridge Scheduler schedule of the CloudFormation stack."""
-    found: dict[str, str] = {}
+def schedules(stack_name: str) -> dict[str, dict[str, str]]:
+    """Each EventBridge Scheduler schedule of the CloudFormation stack: name -> its State and Input.
+
+    The stack's resources name them; where the endpoint lists none (moto's CloudFormation knows no
+    schedules), the names CloudFormation gives them - "<stack>-<logical id>-<suffix>" - do.
+    """
+    names: list[str] = []
     pages = client("cloudformation").get_paginator("list_stack_resources").paginate(StackName=stack_name)
     for page in pages:
         for resource in page["StackResourceSummaries"]:
             if resource["ResourceType"] == "AWS::Scheduler::Schedule":
-                name = resource["PhysicalResourceId"].split("|")[-1]
-                found[name] = client("scheduler").get_schedule(Name=name)["State"]
+                names.append(resource["PhysicalResourceId"].split("|")[-1])
+    if not names:
+        for page in client("scheduler").get_paginator("list_schedules").paginate(NamePrefix=f"{stack_name}-"):
+            names.extend(s["Name"] for s in page["Schedules"])
+    found: dict[str, dict[str, str]] = {}
+    for name in names:
+        schedule = client("scheduler").get_schedule(Name=name)
+        found[name] = {"State": schedule["State"], "Input": schedule.get("Target", {}).get("Input", "")}
     return found
 
 

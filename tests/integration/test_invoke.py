@@ -1,0 +1,230 @@
+"""`digest invoke` runs every file in events/ through its function against a seeded local stack.
+
+Each event runs the way `sam local invoke` would run it (a fresh process, the handler named in
+template.yaml, the template's environment resolved for the local stack, Lambda's context) and each
+one does its real work: the checks look at the stack afterwards, not only at the answer.  The
+events run in the order of a week (sign-ups, ingest, send, feedback, then a rebuild).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from digest.local.invoke import EVENT_FUNCTIONS
+from digest.local.motoserver import LocalAws, received_messages
+from digest.local.seed import READER, WEEK, seed, week_window
+from digest.local.site import SampleSite, SiteServer
+from digest.readers import subscriber_id
+from digest.settings import get_settings
+from digest.store.aws import client, plain, table
+
+REPO = Path(__file__).resolve().parents[2]
+EVENTS = REPO / "events"
+READER_ID = subscriber_id(READER)
+MAILBOX = "unsubscribe@news.example.org"
+
+
+@pytest.fixture(scope="module")
+def seeded(stack: LocalAws) -> Iterator[LocalAws]:
+    """The stack seeded by `digest stack seed`, its sources' feeds on a running sample site."""
+    settings = get_settings()
+    start, end = week_window(settings)
+    with SiteServer(SampleSite(start, end - timedelta(minutes=5))) as server:
+        seed(settings, feed_urls=server.feed_urls())
+        yield stack
+
+
+def invoke(event: str, *extra: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-m", "digest.cli", "invoke", f"events/{event}", *extra],
+        cwd=REPO, env={**os.environ, "ALLOW_PRIVATE_FETCH": "true"}, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, (result.stdout, result.stderr[-3000:])
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    answer: dict[str, Any] = json.loads(result.stdout)
+    return answer
+
+
+def reader(address: str) -> dict[str, Any] | None:
+    item = table(get_settings().subscribers_table).get_item(Key={"id": subscriber_id(address)}).get("Item")
+    return plain(item) if item else None
+
+
+def send_row(edition: str, reader_id: str) -> dict[str, Any]:
+    key = {"edition_id": edition, "subscriber_id": reader_id}
+    return plain(table(get_settings().send_log_table).get_item(Key=key).get("Item") or {})
+
+
+def check_subscribe(answer: dict[str, Any], stack: LocalAws) -> None:
+    assert answer["statusCode"] == 202
+    address = json.loads(json.loads((EVENTS / "api_subscribe.json").read_text())["body"])["email"]
+    assert (reader(address) or {}).get("status") == "pending"
+    assert any(address in m.destinations for m in received_messages(stack.endpoint)), "no confirmation mail"
+
+
+def check_admin(answer: dict[str, Any], stack: LocalAws) -> None:
+    assert answer["statusCode"] == 200
+    emails = {r["email"] for r in json.loads(answer["body"])["subscribers"]}
+    assert READER in emails and len(emails) >= 10
+
+
+def check_fanout(answer: dict[str, Any], stack: LocalAws) -> None:
+    assert answer["queued"] == 8  # every sample outlet is due
+
+
+def check_worker(answer: dict[str, Any], stack: LocalAws) -> None:
+    assert answer == {"batchItemFailures": []}
+    source = plain(table(get_settings().sources_table).get_item(Key={"id": "harbour-herald"})["Item"])
+    assert source.get("last_fetched") and not source.get("last_error"), source
+    assert not source.get("consecutive_failures"), source
+
+
+def check_picks(answer: dict[str, Any], stack: LocalAws) -> None:
+    assert answer["stored"] == 2 and answer["errors"] == []
+
+
+def check_dispatch(answer: dict[str, Any], stack: LocalAws) -> None:
+    assert answer["edition_id"] == WEEK and answer["queued"] == 10
+    assert send_row(WEEK, READER_ID).get("status") == "queued"
+
+
+def check_send(answer: dict[str, Any], stack: LocalAws) -> None:
+    assert answer == {"batchItemFailures": []}
+    assert send_row(WEEK, READER_ID).get("status") == "sent"
+    assert any(READER in m.destinations for m in received_messages(stack.endpoint))
+
+
+def check_inbound(answer: dict[str, Any], stack: LocalAws) -> None:
+    assert answer == {"results": [f"unsubscribed: {READER_ID}"]}
+    assert (reader(READER) or {}).get("status") == "unsubscribed"
+
+
+def check_delivery(answer: dict[str, Any], stack: LocalAws) -> None:
+    assert answer == {"result": "counted"}
+
+
+def check_suppressed(answer: dict[str, Any], stack: LocalAws) -> None:
+    assert answer == {"result": "suppressed"}
+    assert (reader(READER) or {}).get("status") == "suppressed"
+
+
+def check_build(answer: dict[str, Any], stack: LocalAws) -> None:
+    assert answer["edition_id"] == WEEK and answer["status"] == "draft" and answer["stories"] > 5
+
+
+def forget_reader() -> None:
+    """The seed confirmed the reader the events name; the sign-up event is theirs, from the start."""
+    table(get_settings().subscribers_table).delete_item(Key={"id": READER_ID})
+
+
+def confirm_reader() -> None:
+    """The reader follows the link the sign-up mailed: the confirm route, through `digest invoke` too."""
+    import email
+    import re
+    from email import policy
+
+    mail = next(m for m in reversed(received_messages(os.environ["AWS_ENDPOINT_URL"])) if READER in m.destinations)
+    body = email.message_from_string(mail.raw, policy=policy.default).get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    token = re.search(r"/confirm\?token=([A-Za-z0-9_.-]+)", body)
+    assert token, body
+    event = json.loads((EVENTS / "api_subscribe.json").read_text())
+    event.update(resource="/subscriptions/confirm", path="/subscriptions/confirm",
+                 body=json.dumps({"token": token.group(1)}))  # fmt: skip
+    event["requestContext"].update(resourcePath="/subscriptions/confirm", path="/v1/subscriptions/confirm")
+    for headers in (event["headers"], event["multiValueHeaders"]):
+        headers.pop("content-length", None)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "confirm.json"
+        path.write_text(json.dumps(event))
+        result = subprocess.run([sys.executable, "-m", "digest.cli", "invoke", "ApiFunction", str(path)], cwd=REPO,
+                                env=dict(os.environ), capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert json.loads(result.stdout)["statusCode"] == 200, result.stdout + result.stderr[-2000:]
+    assert (reader(READER) or {}).get("status") == "confirmed"
+
+
+def rebuild() -> None:
+    """The seeded edition is approved (and sent): the weekly build makes the week's draft again."""
+    client("dynamodb").delete_item(TableName=get_settings().editions_table, Key={"id": {"S": WEEK}})
+
+
+WEEK_OF_EVENTS: list[tuple[str, Callable[[dict[str, Any], LocalAws], None], Callable[[], None] | None]] = [
+    ("api_subscribe.json", check_subscribe, forget_reader),
+    ("api_admin_subscribers.json", check_admin, None),
+    ("ingest_fanout.json", check_fanout, None),
+    ("ingest_worker.json", check_worker, None),
+    ("picks.json", check_picks, None),
+    ("send_dispatch.json", check_dispatch, confirm_reader),
+    ("send_worker.json", check_send, None),
+    ("ses_events_delivery.json", check_delivery, None),
+    ("inbound_unsubscribe.json", check_inbound, None),
+    ("ses_events.json", check_suppressed, None),
+    ("ses_events_complaint.json", check_suppressed, None),
+    ("build_edition.json", check_build, rebuild),
+]
+
+
+def test_every_event_file_is_run_here() -> None:
+    files = {p.name for p in EVENTS.glob("*.json")}
+    assert files == set(EVENT_FUNCTIONS) == {name for name, _, _ in WEEK_OF_EVENTS}
+
+
+@pytest.mark.parametrize(("event", "check", "before"), WEEK_OF_EVENTS, ids=[e for e, _, _ in WEEK_OF_EVENTS])
+def test_event_runs_through_digest_invoke(
+    event: str, check: Callable[[dict[str, Any], LocalAws], None], before: Callable[[], None] | None,
+    seeded: LocalAws,
+) -> None:  # fmt: skip
+    if before:
+        before()
+    # InboundMailFunction exists when the stack has an UnsubscribeMailbox: the event's recipient
+    check(invoke(event, "--parameter-overrides", f"UnsubscribeMailbox={MAILBOX}"), seeded)
+
+
+def test_invoke_gives_lambdas_context_and_the_templates_environment(seeded: LocalAws, tmp_path: Path) -> None:
+    """The handler sees the function's timeout and memory and the stack's names, never a logical id."""
+    from digest.local.invoke import function_environment
+
+    environment = function_environment("SendWorkerFunction", get_settings(), seeded.endpoint)
+    assert environment["ARTICLES_TABLE"] == get_settings().articles_table
+    assert environment["SEND_QUEUE_URL"].startswith(seeded.endpoint) and environment["SEND_QUEUE_URL"].endswith(
+        "/digest-send"
+    )
+    assert environment["TOKEN_SECRET_ARN"].startswith("arn:aws:secretsmanager:")
+    assert environment["LAYOUTS_DIR"] == str(REPO / "layouts")
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import json, sys\nsys.path.insert(0, {!r})\n".format(str(REPO / "functions"))
+        + "from digest.local import invoke as inv\n"
+        "from digest.local.cfn_yaml import load_template\n"
+        "seen = {}\n"
+        "def handler(event, context):\n"
+        "    import os\n"
+        "    seen.update(request=context.aws_request_id, left=context.get_remaining_time_in_millis(),\n"
+        "                memory=context.memory_limit_in_mb, table=os.environ['SEND_LOG_TABLE'])\n"
+        "    return seen\n"
+        "inv._handler = lambda name: handler\n"
+        "print(json.dumps(inv.invoke_function('SendWorkerFunction', {})))\n"
+    )
+    result = subprocess.run([sys.executable, str(probe)], cwd=REPO, env=dict(os.environ), capture_output=True,
+                            text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert 55_000 < seen["left"] <= 60_000  # the template's Timeout: 60
+    assert seen["memory"] == 512 and len(seen["request"]) == 36
+    assert seen["table"] == get_settings().send_log_table
+
+
+def test_unknown_function_is_a_one_line_error(seeded: LocalAws) -> None:
+    result = subprocess.run([sys.executable, "-m", "digest.cli", "invoke", "NoSuchFunction"], cwd=REPO,
+                            env=dict(os.environ), capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 1 and "no function 'NoSuchFunction'" in result.stderr
+    assert "Traceback" not in result.stderr
