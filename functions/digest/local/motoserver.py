@@ -6,6 +6,8 @@ import json
 import logging
 import os
 import socket
+import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
@@ -66,10 +68,21 @@ def reset(endpoint: str) -> None:
         pass
 
 
-def received_messages(endpoint: str) -> list[ReceivedMessage]:
-    """Every raw message the moto server's SES accepted, through moto's own inspection API."""
-    with urllib.request.urlopen(f"{endpoint.rstrip('/')}/moto-api/data.json", timeout=60) as reply:
-        data: dict[str, Any] = json.load(reply)
+def received_messages(endpoint: str, attempts: int = 5) -> list[ReceivedMessage]:
+    """Every raw message the moto server's SES accepted, through moto's own inspection API.
+
+    That API serialises every backend at once, and fails (500) when a request running meanwhile
+    changes one under it (a send in progress): such a read is tried again.
+    """
+    for attempt in range(attempts):
+        try:
+            with urllib.request.urlopen(f"{endpoint.rstrip('/')}/moto-api/data.json", timeout=60) as reply:
+                data: dict[str, Any] = json.load(reply)
+            break
+        except urllib.error.HTTPError as error:
+            if error.code < 500 or attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
     return [
         ReceivedMessage(m["id"], m["source"], list(m["destinations"]), m["raw_data"])
         for m in data.get("ses", {}).get("RawMessage", [])
