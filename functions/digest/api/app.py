@@ -56,13 +56,13 @@ from digest.api.models import (
     known_zone,
     zone_names,
 )
-from digest.models import Decision, Edition, EditionStatus, Section, Source, Subscriber, SubscriberStatus
+from digest.models import Decision, Edition, Section, Source, Subscriber, SubscriberStatus
 from digest.readers import ReaderError
 from digest.settings import Settings, get_settings
 from digest.store.secrets import admin_api_key, token_keys
 from digest.store.sources import SourceStore
 from digest.stories.editing import EditError
-from digest.stories.service import EditionError, edit_edition, set_status
+from digest.stories.service import EditionError, edit_edition
 from digest.tokens import Purpose, TokenError, issue, reader_subject
 
 app = APIGatewayRestResolver(enable_validation=True)
@@ -973,7 +973,7 @@ def decide(edition_id: EditionId, request: Annotated[DecisionRequest, Body()]) -
 def approve_edition(edition_id: EditionId) -> Response[Any]:
     _require_admin()
     admin.get_edition(get_settings(), edition_id)
-    return _reply(200, set_status(get_settings(), edition_id, EditionStatus.approved, who=_editor()))
+    return _reply(200, admin.approve(get_settings(), edition_id, who=_editor()))
 
 
 @app.post(
