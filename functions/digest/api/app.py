@@ -306,7 +306,9 @@ def _conflict(error: Exception) -> Response[Any]:
 @app.exception_handler([ReaderError, admin.CursorError, ValueError])
 def _bad_input(error: Exception) -> Response[Any]:
     if isinstance(error, ReaderError) and _wants_html() and str(app.current_event.path).endswith("/subscriptions"):
-        return _signup_again(f"That address cannot be used: {error}.", status=400)
+        reason = str(error).rstrip(". ")  # the validator's reasons end in a full stop; one is enough
+        return _signup_again(f"That address cannot be used: {reason}. Please check it, for instance name@example.com.",
+                             status=400)  # fmt: skip
     return _problem(400, str(error)[:500])
 
 
@@ -427,8 +429,16 @@ def _preferences(reader: Subscriber) -> Preferences:
 
 
 def _preferences_page(
-    token: str, reader: Subscriber, *, notice: str | None = None, error: str | None = None, status: int = 200
+    token: str,
+    reader: Subscriber,
+    *,
+    notice: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+    typed_timezone: str | None = None,
 ) -> Response[str]:
+    """The preferences page; ``typed_timezone`` is what the reader typed when it was no time zone
+    (shown again in the field, to correct, rather than the one stored)."""
     unsubscribe_token = None
     if reader.status in {SubscriberStatus.confirmed, SubscriberStatus.pending}:
         subject = reader_subject(reader.id, reader.token_version)
@@ -444,6 +454,7 @@ def _preferences_page(
         unsubscribe_token=unsubscribe_token,
         notice=notice,
         zones=zone_names(),
+        timezone=reader.timezone if typed_timezone is None else typed_timezone,
     )
 
 
@@ -488,7 +499,7 @@ def post_preferences(
     except ValueError:
         reader = subscriptions.preferences(get_settings(), token)
         typed = reader.model_copy(update={"name": name.strip() or None, "sections": sections})
-        return _preferences_page(token, typed, error=PLAIN_ERRORS["timezone"], status=400)
+        return _preferences_page(token, typed, error=PLAIN_ERRORS["timezone"], status=400, typed_timezone=timezone)
     changes = {"name": name.strip(), "sections": sections, "timezone": timezone.strip()}
     reader = subscriptions.update_preferences(get_settings(), token, changes)
     return _preferences_page(token, reader, notice="Saved.")
