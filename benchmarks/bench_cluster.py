@@ -30,6 +30,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "functions"))
 
+from charts import scaling_charts, threshold_chart  # noqa: E402
 from digest.stories.cluster import DEFAULT_THRESHOLD, ClusterItem, cluster, tokenize  # noqa: E402
 
 Row = dict[str, object]
@@ -275,12 +276,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n### BCubed F1 (P/R) against threshold\n")
     print("| threshold | title + text | title only |")
     print("|---|---|---|")
+    sweep: list[tuple[float, dict[str, tuple[float, float, float]]]] = []
     for t in curve:
         cells = []
-        for items in modes.values():
+        scores = {}
+        for mode, items in modes.items():
             p, r, f = bcubed(cluster(items, threshold=t), gold)
             cells.append(f"{f:.3f} ({p:.3f}/{r:.3f})")
+            scores[mode] = (p, r, f)
+        sweep.append((t, scores))
         print(f"| {t:.2f}{' (default)' if t == DEFAULT_THRESHOLD else ''} | {' | '.join(cells)} |")
+    print(f"\n![BCubed F1, P and R against the threshold](charts/{threshold_chart(sweep, DEFAULT_THRESHOLD).name})")
 
     sample_site_section()
 
@@ -294,6 +300,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"| {row['n']:,.0f} | {row['wall_s']:.1f} | {row['rss_before_mb']:.0f} | {row['peak_mb']:.0f} "
             f"| {row['f1']:.3f} |"
         )
+    charts = scaling_charts(res)
+    print("\n" + " ".join(f"![{chart.stem}](charts/{chart.name})" for chart in charts))
     k = fit_exponent([row["n"] for row in res], [row["wall_s"] for row in res])
     print(
         f"\nFitted growth exponent (log-log least squares, time ~ n^k): **k = {k:.2f}** "

@@ -63,6 +63,7 @@ os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "friday-digest")
 
 from bench_mail import ACCENTED, EMOJI, FIRST, LAST, SCRIPTS, TRICKY, VARIANTS  # noqa: E402
+from charts import pacing_chart, pacing_per_second_chart  # noqa: E402
 from digest.api.subscriptions import Requester, unsubscribe  # noqa: E402
 from digest.handlers import send_worker  # noqa: E402
 from digest.local.demo import register_sources, sample_week  # noqa: E402
@@ -732,6 +733,13 @@ def report(args: argparse.Namespace, e2e: EndToEnd, pacing: list[Paced], setup: 
         f"a window can only overflow if this passes MARGIN × 1 s ({MARGIN * 1000:.0f} ms: GRACE for waking, "
         f"{(MARGIN - GRACE) * 1000:.0f} ms for the trip to SES)."
     )
+    if pacing:
+        bars = pacing_chart([p.rate for p in pacing], {"achieved msg/s": [p.achieved for p in pacing],
+                                                       "max per calendar second": [p.max for p in pacing],
+                                                       "max in any 1-s window": [p.sliding_max for p in pacing]})
+        lines = pacing_per_second_chart([(p.rate, p.per_second) for p in pacing])
+        out(f"\n![The rate against what SES saw](charts/{bars.name}) "
+            f"![SES requests in each second](charts/{lines.name})")  # fmt: skip
     for p in pacing:
         if p.pacer_waits == 0:
             out(

@@ -61,7 +61,9 @@ def main(names: list[str]) -> int:
         "# Benchmarks\n\n"
         f"Produced by `make bench` (`python benchmarks/run.py`) on {datetime.now(UTC):%Y-%m-%d}, "
         f"on {machine()}.\nEach section names the script that measured it; rerun one with "
-        "`python benchmarks/run.py NAME`.\n\n"
+        "`python benchmarks/run.py NAME`.\n"
+        "The charts (docs/charts/*.svg) are drawn by the benchmarks from the figures they measure; "
+        "`python benchmarks/charts.py` redraws the summary ones from the tables below.\n\n"
     )
     # re-read: a section another run wrote while this one ran is kept, only this run's are replaced
     sections = {**previous_sections(), **{s.stem: sections[s.stem] for s in scripts}}

@@ -334,6 +334,11 @@ class TestReaderLinks:
         reader = store().get(reader_id)
         assert reader and reader.name == "Prudence" and [s.value for s in reader.sections] == ["top"]
         assert reader.timezone is None
+        typo = urlencode([("name", "Prudence"), ("timezone", "Europe/Londn")])
+        kept = call(api_event("POST", f"/preferences/{link}", typo, content_type=FORM, accept="text/html"))
+        assert kept["statusCode"] == 400 and "Please choose a time zone" in kept["body"]
+        assert 'value="Europe/Londn"' in kept["body"]  # kept in the field, to correct
+        assert store().get(reader_id).timezone is None  # type: ignore[union-attr]
 
     def test_export_returns_record_consents_and_send_log(self, stack: LocalAws) -> None:
         reader_id = subscribed(stack, "export@example.com", "Ezra")

@@ -37,7 +37,10 @@ def post(path: str, form: dict[str, str]) -> dict[str, object]:
 
 
 def test_review_page_names_stories_edits_copy_and_summaries_and_sends_a_test(stack: LocalAws) -> None:
+    from digest.render.publish import email_variant, publish
+
     edition = seeded_edition()
+    publish(get_settings(), edition)  # as the weekly build does: the email is rendered and kept
     token = review_token(get_settings(), edition.id)
     body = page(f"/review/{token}")
     assert "@@READER_NAME@@" not in body and "Dear Alex," in body  # a sample reader in the preview
@@ -80,6 +83,14 @@ def test_review_page_names_stories_edits_copy_and_summaries_and_sends_a_test(sta
 
     stats = page(f"/review/{token}/stats")
     assert 'data-counter="opened"' in stats and "0.0%" in stats and "No clicks yet." in stats
+
+    # Approving renders the email again: readers get the edited subject and summary, not the build's copy.
+    assert post(f"/review/{token}", {"action": "approve", "confirm": "yes"})["statusCode"] == 303
+    approved = EditionStore(get_settings().editions_table, get_settings().archive_bucket).get(edition.id)
+    assert approved and approved.status.value == "approved"
+    sent = email_variant(get_settings(), approved, None)
+    assert sent.subject == "Strikes, storms and a museum" and "Rivers burst their banks overnight." in sent.html
+    post(f"/review/{token}", {"action": "reopen"})
 
 
 def test_desk_lists_editions_and_counts_clicks(stack: LocalAws) -> None:

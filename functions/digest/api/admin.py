@@ -21,11 +21,12 @@ from digest.mail.service import envelope, mail_reader
 from digest.models import Edition, EditionStatus, Subscriber, SubscriberStatus
 from digest.readers import ReaderError, csv_safe, normalise_email, parse_import, subscriber_id
 from digest.render.edition import RenderedEdition
-from digest.render.publish import render
+from digest.render.publish import publish, render
 from digest.settings import Settings
 from digest.store.editions import EditionStore
 from digest.store.mailer import send_raw
 from digest.store.subscribers import SubscriberStore
+from digest.stories.service import set_status
 
 # An import never overrides these: a reader who left (or was erased) comes back only by signing up.
 STICKY = {SubscriberStatus.unsubscribed, SubscriberStatus.suppressed, SubscriberStatus.erased}
@@ -188,6 +189,15 @@ def edition_stats(settings: Settings, edition_id: str) -> dict[str, Any]:
 
     get_edition(settings, edition_id)
     return edition_report(settings, edition_id)
+
+
+def approve(settings: Settings, edition_id: str, *, who: str) -> Edition:
+    """Approve a draft and publish it, as `digest edition approve` does: the email readers get is
+    rendered again from the approved edition (the copy the build cached predates the editor's
+    subject, summaries and picks), and the archive page, index and feed go up."""
+    edition = set_status(settings, edition_id, EditionStatus.approved, who=who)
+    publish(settings, edition)
+    return edition
 
 
 def preview(settings: Settings, edition: Edition) -> RenderedEdition:

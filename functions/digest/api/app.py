@@ -56,13 +56,13 @@ from digest.api.models import (
     known_zone,
     zone_names,
 )
-from digest.models import Decision, Edition, EditionStatus, Section, Source, Subscriber, SubscriberStatus
+from digest.models import Decision, Edition, Section, Source, Subscriber, SubscriberStatus
 from digest.readers import ReaderError
 from digest.settings import Settings, get_settings
 from digest.store.secrets import admin_api_key, token_keys
 from digest.store.sources import SourceStore
 from digest.stories.editing import EditError
-from digest.stories.service import EditionError, edit_edition, set_status
+from digest.stories.service import EditionError, edit_edition
 from digest.tokens import Purpose, TokenError, issue, reader_subject
 
 app = APIGatewayRestResolver(enable_validation=True)
@@ -306,7 +306,9 @@ def _conflict(error: Exception) -> Response[Any]:
 @app.exception_handler([ReaderError, admin.CursorError, ValueError])
 def _bad_input(error: Exception) -> Response[Any]:
     if isinstance(error, ReaderError) and _wants_html() and str(app.current_event.path).endswith("/subscriptions"):
-        return _signup_again(f"That address cannot be used: {error}.", status=400)
+        reason = str(error).rstrip(". ")  # the validator's reasons end in a full stop; one is enough
+        return _signup_again(f"That address cannot be used: {reason}. Please check it, for instance name@example.com.",
+                             status=400)  # fmt: skip
     return _problem(400, str(error)[:500])
 
 
@@ -427,8 +429,16 @@ def _preferences(reader: Subscriber) -> Preferences:
 
 
 def _preferences_page(
-    token: str, reader: Subscriber, *, notice: str | None = None, error: str | None = None, status: int = 200
+    token: str,
+    reader: Subscriber,
+    *,
+    notice: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+    typed_timezone: str | None = None,
 ) -> Response[str]:
+    """The preferences page; ``typed_timezone`` is what the reader typed when it was no time zone
+    (shown again in the field, to correct, rather than the one stored)."""
     unsubscribe_token = None
     if reader.status in {SubscriberStatus.confirmed, SubscriberStatus.pending}:
         subject = reader_subject(reader.id, reader.token_version)
@@ -444,6 +454,7 @@ def _preferences_page(
         unsubscribe_token=unsubscribe_token,
         notice=notice,
         zones=zone_names(),
+        timezone=reader.timezone if typed_timezone is None else typed_timezone,
     )
 
 
@@ -488,7 +499,7 @@ def post_preferences(
     except ValueError:
         reader = subscriptions.preferences(get_settings(), token)
         typed = reader.model_copy(update={"name": name.strip() or None, "sections": sections})
-        return _preferences_page(token, typed, error=PLAIN_ERRORS["timezone"], status=400)
+        return _preferences_page(token, typed, error=PLAIN_ERRORS["timezone"], status=400, typed_timezone=timezone)
     changes = {"name": name.strip(), "sections": sections, "timezone": timezone.strip()}
     reader = subscriptions.update_preferences(get_settings(), token, changes)
     return _preferences_page(token, reader, notice="Saved.")
@@ -973,7 +984,7 @@ def decide(edition_id: EditionId, request: Annotated[DecisionRequest, Body()]) -
 def approve_edition(edition_id: EditionId) -> Response[Any]:
     _require_admin()
     admin.get_edition(get_settings(), edition_id)
-    return _reply(200, set_status(get_settings(), edition_id, EditionStatus.approved, who=_editor()))
+    return _reply(200, admin.approve(get_settings(), edition_id, who=_editor()))
 
 
 @app.post(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from digest.api.admin import get_edition, preview, test_send
+from digest.api.admin import approve, get_edition, preview, test_send
 from digest.models import SECTION_TITLES, Action, Decision, Edition, EditionStatus, Section, Story
 from digest.render.edition import (
     MAX_HTML_BYTES,
@@ -109,7 +109,7 @@ def apply(settings: Settings, token: str, change: ReviewAction) -> tuple[Edition
     if change.action == "approve":
         if not change.confirm and warnings(settings, edition):
             return edition, Outcome("ask")
-        return set_status(settings, edition.id, EditionStatus.approved, who=REVIEWER), Outcome("approve")
+        return approve(settings, edition.id, who=REVIEWER), Outcome("approve")
     if change.action == "reopen":
         return set_status(settings, edition.id, EditionStatus.draft, who=REVIEWER), Outcome("reopen")
     if change.action == "copy":
