@@ -155,7 +155,8 @@ def test_handlers_accept_their_sample_events(pipeline: dict) -> None:
 
     events = Path(REPO_ROOT / "events")
     result = ses_events.handler(json.loads((events / "ses_events_delivery.json").read_text()), LocalContext("ses"))
-    assert result["result"]
+    # the sample delivery is tagged for 2026-W48, which this stack never built: counted, and said so
+    assert result == {"result": "counted (no edition 2026-W48 to count it on)"}
     with pytest.raises(EditionError):
         build_handler.handler({"week": WEEK}, LocalContext("build"))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import email
 import os
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import policy
 
 import pytest
@@ -119,7 +119,8 @@ class TestWindow:
     def test_default_is_next_send(self) -> None:
         now = datetime(2026, 11, 27, 8, tzinfo=UTC)  # just after Friday's send
         week, start, end = edition_window(None, timezone="Europe/London", send_day="FRI", send_hour=7, now=now)
-        assert week == "2026-W49" and end - start == end - start and start == datetime(2026, 11, 27, 7, tzinfo=UTC)
+        assert week == "2026-W49" and start == datetime(2026, 11, 27, 7, tzinfo=UTC)
+        assert end == datetime(2026, 12, 4, 7, tzinfo=UTC) and end - start == timedelta(days=7)
 
     @pytest.mark.parametrize("bad", ["2026-48", "2026-W54", "W48", "2026-W4８", "x" * 1000])
     def test_bad_week(self, bad: str) -> None:

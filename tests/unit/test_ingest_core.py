@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import hashlib
 import json
 import os
 import re
@@ -24,6 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
+import brotli
 import pytest
 
 from digest.ingest.extract import DEFAULT_BOILERPLATE, apply_rules, compile_rules, extract_page
@@ -83,26 +85,59 @@ def test_canonical_url_resolves_relative_and_dot_segments() -> None:
 
 
 @pytest.mark.parametrize(
-    "bad",
+    ("bad", "reason"),
     [
-        "javascript:alert(1)",
-        "mailto:desk@example.org",
-        "ftp://example.org/f",
-        "",
-        "   ",
-        "not a url",
-        "http://",
+        ("javascript:alert(1)", "only http and https URLs are accepted, got javascript:"),
+        ("mailto:desk@example.org", "only http and https URLs are accepted, got mailto:"),
+        ("ftp://example.org/f", "only http and https URLs are accepted, got ftp:"),
+        ("", "empty URL"),
+        ("   ", "empty URL"),
+        ("not a url", "only http and https URLs are accepted, got no scheme"),
+        ("http://", "URL has no host"),
+        ("https://example.org/a\tb", "URL contains control characters"),
+        ("https://example.org/a\rb", "URL contains control characters"),
+        ("https://example.org/a\nb", "URL contains control characters"),
+        ("https://exa\nmple.org/", "URL contains control characters"),
+        ("https://example.org/\x00", "URL contains control characters"),
     ],
 )
-def test_canonical_url_rejects_non_http(bad: str) -> None:
-    with pytest.raises(ValueError, match=r"\w"):
+def test_canonical_url_rejects_non_http(bad: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(reason)):
         canonical_url(bad)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://example.org/a?UTM_SOURCE=x&Utm_Medium=y&id=3", "https://example.org/a?id=3"),
+        ("https://example.org/a?FBCLID=1&GClid=2&page=2", "https://example.org/a?page=2"),
+        ("https://example.org/a?%20utm_term=1&q=ok", "https://example.org/a?q=ok"),
+    ],
+)
+def test_tracking_parameters_are_matched_whatever_their_case(url: str, expected: str) -> None:
+    assert canonical_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://example.org:8080/a", "http://example.org:8080/a"),
+        ("https://example.org:8443/a", "https://example.org:8443/a"),
+        ("http://example.org:443/a", "http://example.org:443/a"),
+        ("https://example.org:80/a", "https://example.org:80/a"),
+        ("http://example.org:80/a", "http://example.org/a"),
+        ("https://example.org:443/a", "https://example.org/a"),
+        ("https://user:pw@example.org:9000/a", "https://example.org:9000/a"),
+    ],
+)
+def test_canonical_url_keeps_a_non_default_port_and_drops_the_default(url: str, expected: str) -> None:
+    assert canonical_url(url) == expected
 
 
 def test_article_id_is_stable_across_equivalent_urls() -> None:
     a = article_id(canonical_url("https://example.org/x?utm_campaign=1&b=2&a=1#top"))
     b = article_id(canonical_url("https://EXAMPLE.org/x?a=1&b=2"))
-    assert a == b and len(a) == 24 and int(a, 16) >= 0
+    assert a == b == hashlib.sha256(b"https://example.org/x?a=1&b=2").hexdigest()[:24]
 
 
 # --------------------------------------------------------------------------------------------- sanitize
@@ -821,6 +856,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, body, {"Content-Encoding": "gzip", "X-AE": accepted})
         elif path == "/bomb":
             self._send(200, gzip.compress(b"\0" * 200_000), {"Content-Encoding": "gzip"})
+        elif path == "/br":
+            body = brotli.compress(b"<rss>brotli</rss>" * 10)
+            self._send(200, body, {"Content-Encoding": "br", "X-AE": self.headers.get("Accept-Encoding", "")})
+        elif path == "/unavailable":
+            self._send(503, b"down for maintenance", {"Retry-After": "90"})
         else:
             self._send(404, b"nope")
 
@@ -904,7 +944,24 @@ def test_fetch_redirects(server: str) -> None:
 def test_fetch_decodes_gzip(server: str) -> None:
     result = _fetcher().fetch(f"{server}/gzip")
     assert result.body == b"<rss>compressed</rss>" * 10
-    assert "gzip" in result.headers["x-ae"]
+    assert result.headers["x-ae"] == "gzip, deflate, br"
+
+
+def test_fetch_asks_for_and_decodes_brotli(server: str) -> None:
+    result = _fetcher().fetch(f"{server}/br")
+    assert result.body == b"<rss>brotli</rss>" * 10
+    assert result.headers["x-ae"] == "gzip, deflate, br"
+
+
+def test_fetch_503_backs_the_host_off_like_429(server: str) -> None:
+    fetcher = _fetcher()
+    with pytest.raises(RetryLater) as first:
+        fetcher.fetch(f"{server}/unavailable")
+    assert first.value.retry_after == 90 and "HTTP 503" in str(first.value)
+    before = sum(_Handler.counts.values())
+    with pytest.raises(RetryLater, match="back-off after an earlier 429/503"):
+        fetcher.fetch(f"{server}/feed")  # same host: no request at all
+    assert sum(_Handler.counts.values()) == before
 
 
 def test_fetch_http_errors_read_well(server: str) -> None:
