@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -120,13 +119,8 @@ def test_tokenize_normalises_raw_and_preprocessed_text() -> None:
     assert tokenize("patriot win brady") == ["patriot", "win", "brady"]
 
 
-def _dev_data() -> Path:
-    shared = Path(os.environ.get("DIGEST_SHARED_DATA", REPO.parent / "shared" / "data"))
-    return shared / "googlenews-dev" / "googlenews-dev.jsonl"
-
-
-def test_bcubed_on_dev_sample() -> None:
-    path = _dev_data()
+def test_bcubed_on_dev_sample(shared_dir: Path) -> None:
+    path = shared_dir / "googlenews-dev" / "googlenews-dev.jsonl"
     if not path.is_file():
         pytest.skip(f"dev data not found at {path}; set DIGEST_SHARED_DATA to the folder with googlenews-dev/")
     with path.open(encoding="utf-8") as fh:

@@ -11,7 +11,6 @@ import contextlib
 import gzip
 import hashlib
 import json
-import os
 import re
 import socket
 import threading
@@ -56,11 +55,6 @@ from digest.models import Kind
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 REPO = Path(__file__).resolve().parents[2]
-
-
-def shared_data() -> Path:
-    """As tests/conftest.py's: importing it by name finds tests/browser/conftest.py in a full run."""
-    return Path(os.environ.get("DIGEST_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
 FEED_URL = "https://news.example.org/feeds/world.xml"
@@ -282,8 +276,8 @@ def test_tracking_pixels_and_spacers_are_never_the_image() -> None:
     assert bare.image is None
 
 
-def test_feedburner_pixel_in_a_real_feed_is_not_the_image() -> None:
-    path = shared_data() / "feeds-dev" / "atom" / "atom_example_3.xml"
+def test_feedburner_pixel_in_a_real_feed_is_not_the_image(shared_dir: Path) -> None:
+    path = shared_dir / "feeds-dev" / "atom" / "atom_example_3.xml"
     if not path.is_file():
         pytest.skip(f"real-world feed fixture not found at {path} (set DIGEST_SHARED_DATA to shared/data)")
     (article,) = parse_feed(path.read_bytes(), url="https://feeds.example.org/akamai.xml", now=NOW).articles
@@ -758,10 +752,10 @@ def test_a_see_also_section_heading_is_article_text() -> None:
 
 
 @pytest.mark.parametrize("name", ["engadget", "embedded-videos", "wikipedia-4"])
-def test_real_pages_keep_their_article(name: str) -> None:
+def test_real_pages_keep_their_article(name: str, shared_dir: Path) -> None:
     """Pages where trafilatura's precision mode lost most of the article (a review; text between embedded
     videos), or leaving tables out did (a list laid out in a table): token recall against Readability's."""
-    folder = shared_data() / "extraction-dev" / name
+    folder = shared_dir / "extraction-dev" / name
     if not folder.is_dir():
         pytest.skip(f"real-world page not found at {folder} (set DIGEST_SHARED_DATA to shared/data)")
     import lxml.html
@@ -913,10 +907,9 @@ def test_fetch_429_then_backoff_without_request(server: str) -> None:
 
 
 def test_fetch_times_out(server: str) -> None:
-    started = time.monotonic()
+    # /slow answers "late" after 1.5 s: the timeout error (not the body) is the proof, with no wall-clock bound
     with pytest.raises(FetchError, match=r"timed out after 0\.6 s"):
         _fetcher().fetch(f"{server}/slow")
-    assert time.monotonic() - started < 1.4
 
 
 @pytest.mark.parametrize("path", ["/drip-body", "/drip-headers"])
@@ -925,7 +918,9 @@ def test_fetch_deadline_bounds_a_slow_drip(server: str, path: str) -> None:
     started = time.monotonic()
     with pytest.raises(FetchError, match=r"timed out after 0\.6 s"):
         _fetcher().fetch(f"{server}{path}")
-    assert time.monotonic() - started < 1.4
+    # without the deadline the drip would succeed after 4.5 s; the cut comes long before it ends (the
+    # bound is 5x the deadline, so a busy 2-core machine does not make it flake)
+    assert time.monotonic() - started < 3.0
 
 
 @pytest.mark.parametrize("path", ["/big", "/big-chunked", "/bomb"])
@@ -1038,9 +1033,9 @@ def test_header_parsers() -> None:
 # --------------------------------------------------------------------------------------------- feeds-dev
 
 
-def test_real_world_feeds() -> None:
+def test_real_world_feeds(shared_dir: Path) -> None:
     """Every fixture parses or is rejected with a reason; dates come from the feeds; no tracking left."""
-    root = shared_data() / "feeds-dev"
+    root = shared_dir / "feeds-dev"
     if not root.is_dir():
         pytest.skip(f"real-world feed fixtures not found at {root} (set DIGEST_SHARED_DATA to shared/data)")
     suffixes = (".xml", ".json", ".rss", ".atom")
