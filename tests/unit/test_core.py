@@ -216,3 +216,19 @@ def test_reader_subjects_carry_the_token_version() -> None:
     assert split_subject(reader_subject("abc", 0, "n0nce")) == ("abc", 0, "n0nce")
     with pytest.raises(TokenError):
         split_subject("abc-x")
+
+
+def test_a_token_of_512_characters_is_read_and_one_of_513_is_malformed() -> None:
+    def token_of(length: int) -> tuple[str, str]:
+        for n in range(300, 400):
+            token = make_token("key", Purpose.unsubscribe, "s" * n)
+            if len(token) == length:
+                return token, "s" * n
+        raise AssertionError(f"no token of {length} characters")
+
+    token, subject = token_of(512)
+    assert read_token(["key"], token, Purpose.unsubscribe) == subject
+    longer = token[:-1] + "AA"  # one character more: refused before anything else is looked at
+    assert len(longer) == 513
+    with pytest.raises(TokenError, match=r"^The link is malformed\.$"):
+        read_token(["key"], longer, Purpose.unsubscribe)

@@ -48,9 +48,9 @@ from digest.ingest.fetch import (
     parse_retry_after,
 )
 from digest.ingest.images import is_tracker
-from digest.ingest.sanitize import clean_html, plain_text
+from digest.ingest.sanitize import clean_html, normalize_text, paragraph_text, plain_text
 from digest.ingest.service import ImportedArticle
-from digest.ingest.urls import article_id, canonical_url
+from digest.ingest.urls import absolute_http_url, article_id, canonical_url
 from digest.models import Kind
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
@@ -1068,3 +1068,53 @@ def test_real_world_feeds(shared_dir: Path) -> None:
     assert not problems, "\n".join(problems) + "\n\nper-file summary:\n" + report
     assert articles, report
     assert dated / articles >= 0.9, f"only {dated}/{articles} articles dated from their feed\n{report}"
+
+
+# ----------------------------------------------------------------------- sanitize and URLs: the edges
+
+
+def test_sanitize_normalize_text_repairs_strips_and_composes() -> None:
+    assert normalize_text("\x93quoted\x94 \x96 dash") == "\u201cquoted\u201d \u2013 dash"  # cp1252 read as Latin-1
+    assert normalize_text("a\x00b\u200bc\ufeffd\x7f") == "abcd"
+    assert normalize_text("cafe\u0301") == "caf\u00e9" and len(normalize_text("cafe\u0301")) == 4
+    assert normalize_text("  one \t\n two  ") == "one two"
+
+
+def test_sanitize_empty_input_and_comments() -> None:
+    assert clean_html("") == "" and plain_text("") == "" and paragraph_text("") == ""
+    assert clean_html("<p>kept<!-- an editor's note --></p>") == "<p>kept</p>"
+    assert plain_text("One <!-- hidden --> Two") == "One Two"
+
+
+def test_sanitize_paragraph_text_keeps_paragraphs_apart() -> None:
+    fragment = "<p>One</p><p>Two &amp; three</p>\n\n<p> </p>Four<br/>Five"
+    assert paragraph_text(fragment) == "One\n\nTwo & three\n\nFour\n\nFive"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://Example.ORG./a", "https://example.org/a"),  # the root label's dot is not part of the name
+        ("http://[2001:db8::1]:8080/a", "http://[2001:db8::1]:8080/a"),
+        ("http://[::1]/a", "http://[::1]/a"),
+        ("https://example.org/a/b/./c/../d/.", "https://example.org/a/b/d/"),
+        ("https://example.org/a/..", "https://example.org/"),
+        ("https://example.org/../x", "https://example.org/x"),
+        ("https://example.org/a/b/..", "https://example.org/a/"),
+        ("https://example.org/a/./b", "https://example.org/a/b"),
+        ("https://example.org/v1.2/x", "https://example.org/v1.2/x"),
+    ],
+)
+def test_canonical_url_hosts_and_dot_segments(url: str, expected: str) -> None:
+    assert canonical_url(url) == expected
+
+
+def test_canonical_url_refuses_a_port_out_of_range() -> None:
+    with pytest.raises(ValueError, match=r"^not a valid URL: 'http://example.org:99999/'"):
+        canonical_url("http://example.org:99999/")
+
+
+@pytest.mark.parametrize("blank", [" ", "\n", "\r", "\t"])
+def test_absolute_http_url_refuses_whitespace(blank: str) -> None:
+    assert absolute_http_url(f"https://example.org/a{blank}b") is None
+    assert absolute_http_url("/a", base="https://example.org/x/") == "https://example.org/a"
