@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,6 +42,11 @@ def _forget_cached_configuration() -> None:
 
     get_settings.cache_clear()
     reset_clients()
+    # functions that cache a client (or what a client answered) on first use: bound to the old endpoint
+    for module, name in (("digest.handlers.ses_events", "recorder"), ("digest.store.pacing", "account_rate")):
+        cached = getattr(sys.modules.get(module), name, None)
+        if cached is not None:
+            cached.cache_clear()
 
 
 PYTEST_OWN = frozenset({"PYTEST_CURRENT_TEST"})  # pytest's own bookkeeping, not a test's change
@@ -84,6 +90,7 @@ def local_aws() -> Iterator[object]:
     with restored_environment():
         os.environ["ALLOW_PRIVATE_FETCH"] = "true"
         aws = LocalAws().start()
+        _forget_cached_configuration()
         # moto's backends are per process, not per server: start from an empty account
         reset(aws.endpoint)
         try:
