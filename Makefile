@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MJML_JS := $(VENV)/node_modules/.bin/mjml
 
-.PHONY: demo test lint bench install clean browser-deps chromium
+.PHONY: demo test lint bench install clean browser-deps chromium mutants
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,12 @@ chromium:
 	      chromium fonts-liberation >/dev/null; } \
 	  || echo "warning: apt-get install chromium failed: the browser tests will skip"; \
 	else echo "note: no chromium (apt-get needs root): the browser tests will skip"; fi
+
+# Mutation testing of the pure core (tests/mutants.py, docs/mutation.md); not part of `make test`.
+# A fixed-seed sample per module by default; MUTANTS_ARGS=--all runs every mutant.
+MUTANTS_ARGS ?=
+mutants: $(STAMP)
+	$(BIN)/python tests/mutants.py --jobs 2 $(MUTANTS_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
