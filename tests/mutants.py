@@ -7,7 +7,7 @@ dropped, a ``return`` value replaced by ``None``, a statement removed — then r
 that cover that module in a private copy of the tree, with a timeout.  A mutant the tests reject
 (failure or timeout) is *killed*; one they accept *survived*.
 
-    .venv/bin/python tests/mutants.py                    # a sample: at most 30 mutants per module, seed 18
+    .venv/bin/python tests/mutants.py                    # a sample: at most 20 mutants per module, seed 18
     .venv/bin/python tests/mutants.py --all              # every mutant (long)
     .venv/bin/python tests/mutants.py --module urls --all --jobs 2
     .venv/bin/python tests/mutants.py --list             # the mutants, without running anything
@@ -279,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--module", action="append", help="only these targets (by name); repeatable")
     parser.add_argument("--all", action="store_true", help="every mutant, not a sample")
-    parser.add_argument("--sample", type=int, default=30, help="mutants per module when sampling (default 30)")
+    parser.add_argument("--sample", type=int, default=20, help="mutants per module when sampling (default 20)")
     parser.add_argument("--seed", type=int, default=18)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--threshold", type=float, default=90.0, help="minimum %% killed per run")
