@@ -228,7 +228,41 @@ def test_a_token_of_512_characters_is_read_and_one_of_513_is_malformed() -> None
 
     token, subject = token_of(512)
     assert read_token(["key"], token, Purpose.unsubscribe) == subject
-    longer = token[:-1] + "AA"  # one character more: refused before anything else is looked at
-    assert len(longer) == 513
+    longer, _ = token_of(513)  # signed and valid, but one character over the limit
     with pytest.raises(TokenError, match=r"^The link is malformed\.$"):
         read_token(["key"], longer, Purpose.unsubscribe)
+
+
+@pytest.mark.parametrize(
+    ("purpose", "lifetime"),
+    [(Purpose.confirm, 7 * 86400), (Purpose.data, 86400), (Purpose.review, 3 * 86400)],
+)
+def test_links_live_as_long_as_the_readme_says(
+    purpose: Purpose, lifetime: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digest.tokens import issue
+
+    monkeypatch.setattr("digest.tokens.time.time", lambda: 1_800_000_000.0)
+    token = issue("key", purpose, "reader")
+    monkeypatch.setattr("digest.tokens.time.time", lambda: 1_800_000_000.0 + lifetime)
+    assert read_token(["key"], token, purpose) == "reader"  # still good at the last second
+    monkeypatch.setattr("digest.tokens.time.time", lambda: 1_800_000_000.0 + lifetime + 1)
+    with pytest.raises(TokenError, match=r"^The link has expired\.$"):
+        read_token(["key"], token, purpose)
+
+
+def test_unsubscribe_and_preferences_links_never_expire(monkeypatch: pytest.MonkeyPatch) -> None:
+    from digest.tokens import issue
+
+    tokens = {p: issue("key", p, "reader") for p in (Purpose.unsubscribe, Purpose.preferences)}
+    monkeypatch.setattr("digest.tokens.time.time", lambda: 4_000_000_000.0)
+    assert {p: read_token(["key"], t, p) for p, t in tokens.items()} == dict.fromkeys(tokens, "reader")
+
+
+def test_a_signed_payload_of_the_wrong_shape_is_malformed() -> None:
+    from digest.tokens import _b64, _mac
+
+    payload = b"confirm.reader"  # no expiry field
+    token = f"{_b64(payload)}.{_b64(_mac('key', payload))}"
+    with pytest.raises(TokenError, match=r"^The link is malformed\.$"):
+        read_token(["key"], token, Purpose.confirm)
