@@ -49,7 +49,9 @@ UNIT = "tests/unit"
 TARGETS: tuple[Target, ...] = (
     Target("cluster", "functions/digest/stories/cluster.py", (f"{UNIT}/test_cluster.py",)),
     Target("rank", "functions/digest/stories/rank.py", (f"{UNIT}/test_rank.py", f"{UNIT}/test_draft.py")),
-    Target("tokens", "functions/digest/tokens.py", (f"{UNIT}/test_core.py", "-k", "token or subject")),
+    Target(
+        "tokens", "functions/digest/tokens.py", (f"{UNIT}/test_core.py", "-k", "token or subject or link or payload")
+    ),
     Target(
         "urls",
         "functions/digest/ingest/urls.py",
