@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MJML_JS := $(VENV)/node_modules/.bin/mjml
 
-.PHONY: demo demo-serve test lint bench install clean browser-deps chromium env-vars
+.PHONY: demo demo-serve test lint bench install clean browser-deps chromium env-vars mutants
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,12 @@ chromium:
 ENV_VARS_FILE ?= env.local.json
 env-vars: $(STAMP)
 	$(BIN)/digest stack env-vars --out $(ENV_VARS_FILE) $(ENV_VARS_FLAGS)
+
+# Mutation testing of the pure core (tests/mutants.py, docs/mutation.md); not part of `make test`.
+# A fixed-seed sample per module by default; MUTANTS_ARGS=--all runs every mutant.
+MUTANTS_ARGS ?=
+mutants: $(STAMP)
+	$(BIN)/python tests/mutants.py --jobs 2 $(MUTANTS_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -173,6 +173,14 @@ class TestSignUp:
         reader = store().get(subscriber_id("twice@example.com"))
         assert reader and len(reader.consents) == 3  # every request is on record; only one mail went out
 
+    def test_twenty_sign_ups_per_ip_per_hour_then_429(self, stack: LocalAws) -> None:
+        assert subscriptions.SIGNUPS_PER_IP_PER_HOUR == 20  # the README's figure, unpatched below
+        ip = fresh_ip()
+        replies = [sign_up(f"crowd{n}@example.com", ip=ip) for n in range(21)]
+        assert [r["statusCode"] for r in replies] == [202] * 20 + [429]
+        assert store().get(subscriber_id("crowd19@example.com")) is not None
+        assert store().get(subscriber_id("crowd20@example.com")) is None
+
     def test_sign_ups_per_ip_are_limited(self, stack: LocalAws, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(subscriptions, "SIGNUPS_PER_IP_PER_HOUR", 3)
         ip = fresh_ip()

@@ -81,19 +81,25 @@ class TestQueueWorkers:
     def test_send_for_unapproved_edition_is_refused(self, stack: LocalAws) -> None:
         from digest.handlers import send_worker
 
-        settings = get_settings()
-        EditionStore(settings.editions_table, settings.archive_bucket).save(
-            Edition(
-                id="2026-W48",
-                number=1,
-                window_start="2026-11-20T07:00:00Z",
-                window_end="2026-11-27T07:00:00Z",
-                status=EditionStatus.draft,
-                sections=[EditionSection(key="lead", title="Lead")],
-            )
-        )
+        save_draft_2026_w48()
         result = send_worker.handler(event("send_worker"), LocalContext("send"))
         assert len(result["batchItemFailures"]) == 1
+
+
+def save_draft_2026_w48() -> None:
+    """The edition the sample events name, as a draft (each test that needs it saves it: no test
+    relies on another having run first, on this worker or any)."""
+    settings = get_settings()
+    EditionStore(settings.editions_table, settings.archive_bucket).save(
+        Edition(
+            id="2026-W48",
+            number=1,
+            window_start="2026-11-20T07:00:00Z",
+            window_end="2026-11-27T07:00:00Z",
+            status=EditionStatus.draft,
+            sections=[EditionSection(key="lead", title="Lead")],
+        )
+    )
 
 
 class TestSesEvents:
@@ -124,6 +130,8 @@ class TestSesEvents:
         reader_id = bounce["detail"]["mail"]["tags"]["subscriber_id"][0]
         store.put(Subscriber(id=reader_id, email="bounce@example.com", status=SubscriberStatus.confirmed))
         editions = EditionStore(settings.editions_table, settings.archive_bucket)
+        if editions.get("2026-W48") is None:
+            save_draft_2026_w48()
         before = editions.stats("2026-W48").get("bounced", 0)
         assert ses_events.handler(bounce, LocalContext("ses"))["result"].startswith("suppressed")
         ses_events.handler(bounce, LocalContext("ses"))  # EventBridge delivers at least once

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -150,6 +151,48 @@ def test_429_holds_every_source_on_the_host_and_failures_are_recorded(stack: Loc
     ingest_source("gone", get_settings())
     gone = sources.get("gone")
     assert gone and gone.consecutive_failures == 2 and "404" in (gone.last_error or "")
+
+
+def test_503_holds_every_source_on_the_host_like_429(stack: LocalAws) -> None:
+    site = Site()  # a host of its own: it is put on hold
+    site.routes["/down/feed"] = (503, {"Retry-After": "900"}, b"maintenance")
+    add_source("down", f"{site.base}/down/feed")
+    add_source("down-sibling", f"{site.base}/down/other")
+    before_poll = datetime.now(UTC)
+    report = ingest_source("down", get_settings())
+    after_poll = datetime.now(UTC)
+    assert len(report.errors) == 1 and "HTTP 503" in report.errors[0]
+    sources = SourceStore(get_settings().sources_table)
+    held = sources.host_hold(urlsplit(site.base).netloc)
+    assert held is not None and before_poll + timedelta(seconds=900) <= held <= after_poll + timedelta(seconds=900)
+    down = sources.get("down")
+    assert down and down.consecutive_failures == 1  # its own next poll: the longer of its interval and the hold
+    assert down.next_poll == held - timedelta(seconds=900) + timedelta(minutes=60)
+    asked = len(site.requests)
+    sibling = ingest_source("down-sibling", get_settings())
+    assert sibling.skipped == f"{urlsplit(site.base).netloc} asked us to wait until {held:%Y-%m-%d %H:%M} UTC"
+    assert len(site.requests) == asked  # the host was not asked again
+    parked = sources.get("down-sibling")
+    assert parked and parked.next_poll == held
+
+
+@pytest.mark.parametrize(("failures_before", "factor"), [(0, 1), (1, 2), (3, 8), (4, 16), (5, 16), (12, 16)])
+def test_failing_sources_back_off_doubling_up_to_16_times_their_interval(
+    stack: LocalAws, failures_before: int, factor: int
+) -> None:
+    site = Site()
+    site.routes["/broken/feed"] = (500, {}, b"oops")
+    source_id = f"broken-{failures_before}"
+    source = Source(id=source_id, name="Broken", feed_url=f"{site.base}/broken/feed", authority=0.5,
+                    poll_minutes=30, consecutive_failures=failures_before)  # fmt: skip
+    SourceStore(get_settings().sources_table).put(source)
+    before_poll = datetime.now(UTC)
+    ingest_source(source_id, get_settings())
+    after_poll = datetime.now(UTC)
+    stored = SourceStore(get_settings().sources_table).get(source_id)
+    assert stored and stored.consecutive_failures == failures_before + 1 and stored.next_poll
+    wait = timedelta(minutes=30 * factor)
+    assert before_poll + wait <= stored.next_poll <= after_poll + wait
 
 
 def test_same_guid_under_a_new_link_stays_one_article(site: Site) -> None:

@@ -165,14 +165,14 @@ def test_throttled_dynamodb_mails_everyone_once(proxy: FaultProxy, stack: LocalA
 
 def test_two_sends_at_once_mail_nobody_twice_and_report_honestly(proxy: FaultProxy, stack: LocalAws) -> None:
     readers = approved_edition("2026-W24", READERS, "twice")
+    proxy.configure(latency_seconds=0.02)  # a send of some seconds, so the two overlap on a busy machine too
     command = digest("edition", "send", "2026-W24")
-    first = subprocess.Popen(command, env=environment(proxy), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.0)
-    second = subprocess.Popen(command, env=environment(proxy), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True)
-    outputs = [process.communicate(timeout=300) for process in (first, second)]
-    assert [first.returncode, second.returncode] == [0, 0], outputs
-    assert "another send of 2026-W24 is running" in outputs[1][1] and "waiting for it to finish" in outputs[1][1]
+    senders = [subprocess.Popen(command, env=environment(proxy), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True) for _ in range(2)]  # fmt: skip
+    outputs = [process.communicate(timeout=300) for process in senders]
+    assert [process.returncode for process in senders] == [0, 0], outputs
+    waited = [err for _, err in outputs if "another send of 2026-W24 is running" in err]
+    assert len(waited) == 1 and "waiting for it to finish" in waited[0]  # whichever took the lease second
     for stdout, _ in outputs:
         result = json.loads(stdout)
         assert result["in_doubt"] == [] and result["pending"] == 0 and result["sent"] == READERS
@@ -185,7 +185,7 @@ def test_two_sends_at_once_mail_nobody_twice_and_report_honestly(proxy: FaultPro
 
 def test_a_second_send_asked_to_stop_says_so(proxy: FaultProxy, stack: LocalAws) -> None:
     approved_edition("2026-W25", READERS, "stop")
-    proxy.configure(latency_seconds=0.01)
+    proxy.configure(latency_seconds=0.05)  # a send of tens of seconds: still running when the second starts
     command = digest("edition", "send", "2026-W25")
     first = subprocess.Popen(command, env=environment(proxy), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -120,13 +119,8 @@ def test_tokenize_normalises_raw_and_preprocessed_text() -> None:
     assert tokenize("patriot win brady") == ["patriot", "win", "brady"]
 
 
-def _dev_data() -> Path:
-    shared = Path(os.environ.get("DIGEST_SHARED_DATA", REPO.parent / "shared" / "data"))
-    return shared / "googlenews-dev" / "googlenews-dev.jsonl"
-
-
-def test_bcubed_on_dev_sample() -> None:
-    path = _dev_data()
+def test_bcubed_on_dev_sample(shared_dir: Path) -> None:
+    path = shared_dir / "googlenews-dev" / "googlenews-dev.jsonl"
     if not path.is_file():
         pytest.skip(f"dev data not found at {path}; set DIGEST_SHARED_DATA to the folder with googlenews-dev/")
     with path.open(encoding="utf-8") as fh:
@@ -138,3 +132,38 @@ def test_bcubed_on_dev_sample() -> None:
     r = sum(jc[(a, b)] / gc[b] for a, b in zip(labels, gold, strict=True)) / len(rows)
     f1 = 2 * p * r / (p + r)
     assert f1 >= 0.9, f"BCubed P={p:.3f} R={r:.3f} F1={f1:.3f}"
+
+
+# ------------------------------------------------------------------ the helpers, with their exact values
+
+
+def test_short_numbers_and_words_are_not_terms() -> None:
+    assert tokenize("7 10 100 2026 x ok") == ["100", "2026", "ok"]
+
+
+def test_time_factor_grace_then_halving_every_three_days() -> None:
+    import numpy as np
+
+    from digest.stories.cluster import _time_factor
+
+    hour = 3600.0
+    gaps = np.array([0.0, 36 * hour, 72 * hour, 108 * hour, 180 * hour, -108 * hour])
+    factors = _time_factor(np.zeros(len(gaps)), gaps)
+    assert factors.tolist() == pytest.approx([1.0, 1.0, 0.5 ** (36 / 72), 0.5, 0.25, 0.5], abs=1e-12)
+    unknown = _time_factor(np.array([np.nan, 0.0]), np.array([0.0, np.nan]))
+    assert unknown.tolist() == [1.0, 1.0]
+
+
+def test_tfidf_counts_the_title_twice_with_sublinear_tf() -> None:
+    import math
+
+    from digest.stories.cluster import _tfidf
+
+    items = [ClusterItem(id="a", title="harbour", text="harbour ferry"), ClusterItem(id="b", title="", text="ferry")]
+    x = _tfidf(items)
+    row = x.getrow(0).toarray()[0]
+    # harbour: tf 1 + ln 3 (title twice, text once), idf ln(3/2) + 1; ferry: tf 1, idf ln(3/3) + 1 = 1
+    harbour, ferry = (1 + math.log(3)) * (math.log(1.5) + 1), 1.0
+    norm = math.hypot(harbour, ferry)
+    assert sorted(row.tolist()) == pytest.approx(sorted([harbour / norm, ferry / norm]), abs=1e-12)
+    assert x.getrow(1).toarray()[0].tolist().count(1.0) == 1  # a lone term, L2-normalised

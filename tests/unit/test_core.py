@@ -5,7 +5,7 @@ from __future__ import annotations
 import email
 import os
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import policy
 
 import pytest
@@ -119,7 +119,8 @@ class TestWindow:
     def test_default_is_next_send(self) -> None:
         now = datetime(2026, 11, 27, 8, tzinfo=UTC)  # just after Friday's send
         week, start, end = edition_window(None, timezone="Europe/London", send_day="FRI", send_hour=7, now=now)
-        assert week == "2026-W49" and end - start == end - start and start == datetime(2026, 11, 27, 7, tzinfo=UTC)
+        assert week == "2026-W49" and start == datetime(2026, 11, 27, 7, tzinfo=UTC)
+        assert end == datetime(2026, 12, 4, 7, tzinfo=UTC) and end - start == timedelta(days=7)
 
     @pytest.mark.parametrize("bad", ["2026-48", "2026-W54", "W48", "2026-W4８", "x" * 1000])
     def test_bad_week(self, bad: str) -> None:
@@ -215,3 +216,53 @@ def test_reader_subjects_carry_the_token_version() -> None:
     assert split_subject(reader_subject("abc", 0, "n0nce")) == ("abc", 0, "n0nce")
     with pytest.raises(TokenError):
         split_subject("abc-x")
+
+
+def test_a_token_of_512_characters_is_read_and_one_of_513_is_malformed() -> None:
+    def token_of(length: int) -> tuple[str, str]:
+        for n in range(300, 400):
+            token = make_token("key", Purpose.unsubscribe, "s" * n)
+            if len(token) == length:
+                return token, "s" * n
+        raise AssertionError(f"no token of {length} characters")
+
+    token, subject = token_of(512)
+    assert read_token(["key"], token, Purpose.unsubscribe) == subject
+    longer, _ = token_of(513)  # signed and valid, but one character over the limit
+    with pytest.raises(TokenError, match=r"^The link is malformed\.$"):
+        read_token(["key"], longer, Purpose.unsubscribe)
+
+
+@pytest.mark.parametrize(
+    ("purpose", "lifetime"),
+    [(Purpose.confirm, 7 * 86400), (Purpose.data, 86400), (Purpose.review, 3 * 86400)],
+)
+def test_links_live_as_long_as_the_readme_says(
+    purpose: Purpose, lifetime: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digest.tokens import issue
+
+    monkeypatch.setattr("digest.tokens.time.time", lambda: 1_800_000_000.0)
+    token = issue("key", purpose, "reader")
+    monkeypatch.setattr("digest.tokens.time.time", lambda: 1_800_000_000.0 + lifetime)
+    assert read_token(["key"], token, purpose) == "reader"  # still good at the last second
+    monkeypatch.setattr("digest.tokens.time.time", lambda: 1_800_000_000.0 + lifetime + 1)
+    with pytest.raises(TokenError, match=r"^The link has expired\.$"):
+        read_token(["key"], token, purpose)
+
+
+def test_unsubscribe_and_preferences_links_never_expire(monkeypatch: pytest.MonkeyPatch) -> None:
+    from digest.tokens import issue
+
+    tokens = {p: issue("key", p, "reader") for p in (Purpose.unsubscribe, Purpose.preferences)}
+    monkeypatch.setattr("digest.tokens.time.time", lambda: 4_000_000_000.0)
+    assert {p: read_token(["key"], t, p) for p, t in tokens.items()} == dict.fromkeys(tokens, "reader")
+
+
+def test_a_signed_payload_of_the_wrong_shape_is_malformed() -> None:
+    from digest.tokens import _b64, _mac
+
+    payload = b"confirm.reader"  # no expiry field
+    token = f"{_b64(payload)}.{_b64(_mac('key', payload))}"
+    with pytest.raises(TokenError, match=r"^The link is malformed\.$"):
+        read_token(["key"], token, Purpose.confirm)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import hashlib
 import json
-import os
 import re
 import socket
 import threading
@@ -24,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
+import brotli
 import pytest
 
 from digest.ingest.extract import DEFAULT_BOILERPLATE, apply_rules, compile_rules, extract_page
@@ -47,18 +48,13 @@ from digest.ingest.fetch import (
     parse_retry_after,
 )
 from digest.ingest.images import is_tracker
-from digest.ingest.sanitize import clean_html, plain_text
+from digest.ingest.sanitize import clean_html, normalize_text, paragraph_text, plain_text
 from digest.ingest.service import ImportedArticle
-from digest.ingest.urls import article_id, canonical_url
+from digest.ingest.urls import absolute_http_url, article_id, canonical_url
 from digest.models import Kind
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 REPO = Path(__file__).resolve().parents[2]
-
-
-def shared_data() -> Path:
-    """As tests/conftest.py's: importing it by name finds tests/browser/conftest.py in a full run."""
-    return Path(os.environ.get("DIGEST_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
 FEED_URL = "https://news.example.org/feeds/world.xml"
@@ -83,26 +79,59 @@ def test_canonical_url_resolves_relative_and_dot_segments() -> None:
 
 
 @pytest.mark.parametrize(
-    "bad",
+    ("bad", "reason"),
     [
-        "javascript:alert(1)",
-        "mailto:desk@example.org",
-        "ftp://example.org/f",
-        "",
-        "   ",
-        "not a url",
-        "http://",
+        ("javascript:alert(1)", "only http and https URLs are accepted, got javascript:"),
+        ("mailto:desk@example.org", "only http and https URLs are accepted, got mailto:"),
+        ("ftp://example.org/f", "only http and https URLs are accepted, got ftp:"),
+        ("", "empty URL"),
+        ("   ", "empty URL"),
+        ("not a url", "only http and https URLs are accepted, got no scheme"),
+        ("http://", "URL has no host"),
+        ("https://example.org/a\tb", "URL contains control characters"),
+        ("https://example.org/a\rb", "URL contains control characters"),
+        ("https://example.org/a\nb", "URL contains control characters"),
+        ("https://exa\nmple.org/", "URL contains control characters"),
+        ("https://example.org/\x00", "URL contains control characters"),
     ],
 )
-def test_canonical_url_rejects_non_http(bad: str) -> None:
-    with pytest.raises(ValueError, match=r"\w"):
+def test_canonical_url_rejects_non_http(bad: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(reason)):
         canonical_url(bad)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://example.org/a?UTM_SOURCE=x&Utm_Medium=y&id=3", "https://example.org/a?id=3"),
+        ("https://example.org/a?FBCLID=1&GClid=2&page=2", "https://example.org/a?page=2"),
+        ("https://example.org/a?%20utm_term=1&q=ok", "https://example.org/a?q=ok"),
+    ],
+)
+def test_tracking_parameters_are_matched_whatever_their_case(url: str, expected: str) -> None:
+    assert canonical_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://example.org:8080/a", "http://example.org:8080/a"),
+        ("https://example.org:8443/a", "https://example.org:8443/a"),
+        ("http://example.org:443/a", "http://example.org:443/a"),
+        ("https://example.org:80/a", "https://example.org:80/a"),
+        ("http://example.org:80/a", "http://example.org/a"),
+        ("https://example.org:443/a", "https://example.org/a"),
+        ("https://user:pw@example.org:9000/a", "https://example.org:9000/a"),
+    ],
+)
+def test_canonical_url_keeps_a_non_default_port_and_drops_the_default(url: str, expected: str) -> None:
+    assert canonical_url(url) == expected
 
 
 def test_article_id_is_stable_across_equivalent_urls() -> None:
     a = article_id(canonical_url("https://example.org/x?utm_campaign=1&b=2&a=1#top"))
     b = article_id(canonical_url("https://EXAMPLE.org/x?a=1&b=2"))
-    assert a == b and len(a) == 24 and int(a, 16) >= 0
+    assert a == b == hashlib.sha256(b"https://example.org/x?a=1&b=2").hexdigest()[:24]
 
 
 # --------------------------------------------------------------------------------------------- sanitize
@@ -247,8 +276,8 @@ def test_tracking_pixels_and_spacers_are_never_the_image() -> None:
     assert bare.image is None
 
 
-def test_feedburner_pixel_in_a_real_feed_is_not_the_image() -> None:
-    path = shared_data() / "feeds-dev" / "atom" / "atom_example_3.xml"
+def test_feedburner_pixel_in_a_real_feed_is_not_the_image(shared_dir: Path) -> None:
+    path = shared_dir / "feeds-dev" / "atom" / "atom_example_3.xml"
     if not path.is_file():
         pytest.skip(f"real-world feed fixture not found at {path} (set DIGEST_SHARED_DATA to shared/data)")
     (article,) = parse_feed(path.read_bytes(), url="https://feeds.example.org/akamai.xml", now=NOW).articles
@@ -723,10 +752,10 @@ def test_a_see_also_section_heading_is_article_text() -> None:
 
 
 @pytest.mark.parametrize("name", ["engadget", "embedded-videos", "wikipedia-4"])
-def test_real_pages_keep_their_article(name: str) -> None:
+def test_real_pages_keep_their_article(name: str, shared_dir: Path) -> None:
     """Pages where trafilatura's precision mode lost most of the article (a review; text between embedded
     videos), or leaving tables out did (a list laid out in a table): token recall against Readability's."""
-    folder = shared_data() / "extraction-dev" / name
+    folder = shared_dir / "extraction-dev" / name
     if not folder.is_dir():
         pytest.skip(f"real-world page not found at {folder} (set DIGEST_SHARED_DATA to shared/data)")
     import lxml.html
@@ -821,6 +850,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, body, {"Content-Encoding": "gzip", "X-AE": accepted})
         elif path == "/bomb":
             self._send(200, gzip.compress(b"\0" * 200_000), {"Content-Encoding": "gzip"})
+        elif path == "/br":
+            body = brotli.compress(b"<rss>brotli</rss>" * 10)
+            self._send(200, body, {"Content-Encoding": "br", "X-AE": self.headers.get("Accept-Encoding", "")})
+        elif path == "/unavailable":
+            self._send(503, b"down for maintenance", {"Retry-After": "90"})
         else:
             self._send(404, b"nope")
 
@@ -873,10 +907,9 @@ def test_fetch_429_then_backoff_without_request(server: str) -> None:
 
 
 def test_fetch_times_out(server: str) -> None:
-    started = time.monotonic()
+    # /slow answers "late" after 1.5 s: the timeout error (not the body) is the proof, with no wall-clock bound
     with pytest.raises(FetchError, match=r"timed out after 0\.6 s"):
         _fetcher().fetch(f"{server}/slow")
-    assert time.monotonic() - started < 1.4
 
 
 @pytest.mark.parametrize("path", ["/drip-body", "/drip-headers"])
@@ -885,7 +918,9 @@ def test_fetch_deadline_bounds_a_slow_drip(server: str, path: str) -> None:
     started = time.monotonic()
     with pytest.raises(FetchError, match=r"timed out after 0\.6 s"):
         _fetcher().fetch(f"{server}{path}")
-    assert time.monotonic() - started < 1.4
+    # without the deadline the drip would succeed after 4.5 s; the cut comes long before it ends (the
+    # bound is 5x the deadline, so a busy 2-core machine does not make it flake)
+    assert time.monotonic() - started < 3.0
 
 
 @pytest.mark.parametrize("path", ["/big", "/big-chunked", "/bomb"])
@@ -904,7 +939,24 @@ def test_fetch_redirects(server: str) -> None:
 def test_fetch_decodes_gzip(server: str) -> None:
     result = _fetcher().fetch(f"{server}/gzip")
     assert result.body == b"<rss>compressed</rss>" * 10
-    assert "gzip" in result.headers["x-ae"]
+    assert result.headers["x-ae"] == "gzip, deflate, br"
+
+
+def test_fetch_asks_for_and_decodes_brotli(server: str) -> None:
+    result = _fetcher().fetch(f"{server}/br")
+    assert result.body == b"<rss>brotli</rss>" * 10
+    assert result.headers["x-ae"] == "gzip, deflate, br"
+
+
+def test_fetch_503_backs_the_host_off_like_429(server: str) -> None:
+    fetcher = _fetcher()
+    with pytest.raises(RetryLater) as first:
+        fetcher.fetch(f"{server}/unavailable")
+    assert first.value.retry_after == 90 and "HTTP 503" in str(first.value)
+    before = sum(_Handler.counts.values())
+    with pytest.raises(RetryLater, match="back-off after an earlier 429/503"):
+        fetcher.fetch(f"{server}/feed")  # same host: no request at all
+    assert sum(_Handler.counts.values()) == before
 
 
 def test_fetch_http_errors_read_well(server: str) -> None:
@@ -981,9 +1033,9 @@ def test_header_parsers() -> None:
 # --------------------------------------------------------------------------------------------- feeds-dev
 
 
-def test_real_world_feeds() -> None:
+def test_real_world_feeds(shared_dir: Path) -> None:
     """Every fixture parses or is rejected with a reason; dates come from the feeds; no tracking left."""
-    root = shared_data() / "feeds-dev"
+    root = shared_dir / "feeds-dev"
     if not root.is_dir():
         pytest.skip(f"real-world feed fixtures not found at {root} (set DIGEST_SHARED_DATA to shared/data)")
     suffixes = (".xml", ".json", ".rss", ".atom")
@@ -1016,3 +1068,53 @@ def test_real_world_feeds() -> None:
     assert not problems, "\n".join(problems) + "\n\nper-file summary:\n" + report
     assert articles, report
     assert dated / articles >= 0.9, f"only {dated}/{articles} articles dated from their feed\n{report}"
+
+
+# ----------------------------------------------------------------------- sanitize and URLs: the edges
+
+
+def test_sanitize_normalize_text_repairs_strips_and_composes() -> None:
+    assert normalize_text("\x93quoted\x94 \x96 dash") == "\u201cquoted\u201d \u2013 dash"  # cp1252 read as Latin-1
+    assert normalize_text("a\x00b\u200bc\ufeffd\x7f") == "abcd"
+    assert normalize_text("cafe\u0301") == "caf\u00e9" and len(normalize_text("cafe\u0301")) == 4
+    assert normalize_text("  one \t\n two  ") == "one two"
+
+
+def test_sanitize_empty_input_and_comments() -> None:
+    assert clean_html("") == "" and plain_text("") == "" and paragraph_text("") == ""
+    assert clean_html("<p>kept<!-- an editor's note --></p>") == "<p>kept</p>"
+    assert plain_text("One <!-- hidden --> Two") == "One Two"
+
+
+def test_sanitize_paragraph_text_keeps_paragraphs_apart() -> None:
+    fragment = "<p>One</p><p>Two &amp; three</p>\n\n<p> </p>Four<br/>Five"
+    assert paragraph_text(fragment) == "One\n\nTwo & three\n\nFour\n\nFive"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://Example.ORG./a", "https://example.org/a"),  # the root label's dot is not part of the name
+        ("http://[2001:db8::1]:8080/a", "http://[2001:db8::1]:8080/a"),
+        ("http://[::1]/a", "http://[::1]/a"),
+        ("https://example.org/a/b/./c/../d/.", "https://example.org/a/b/d/"),
+        ("https://example.org/a/..", "https://example.org/"),
+        ("https://example.org/../x", "https://example.org/x"),
+        ("https://example.org/a/b/..", "https://example.org/a/"),
+        ("https://example.org/a/./b", "https://example.org/a/b"),
+        ("https://example.org/v1.2/x", "https://example.org/v1.2/x"),
+    ],
+)
+def test_canonical_url_hosts_and_dot_segments(url: str, expected: str) -> None:
+    assert canonical_url(url) == expected
+
+
+def test_canonical_url_refuses_a_port_out_of_range() -> None:
+    with pytest.raises(ValueError, match=r"^not a valid URL: 'http://example.org:99999/'"):
+        canonical_url("http://example.org:99999/")
+
+
+@pytest.mark.parametrize("blank", [" ", "\n", "\r", "\t"])
+def test_absolute_http_url_refuses_whitespace(blank: str) -> None:
+    assert absolute_http_url(f"https://example.org/a{blank}b") is None
+    assert absolute_http_url("/a", base="https://example.org/x/") == "https://example.org/a"
