@@ -123,3 +123,25 @@ def test_no_moment_past_the_deadline(stack: LocalAws) -> None:
 
 def test_rate_comes_from_the_account(stack: LocalAws) -> None:
     assert account_rate() > 0
+
+
+def test_a_slow_pace_table_still_gives_moments_in_time(stack: LocalAws) -> None:
+    """When the round trip to the pace item takes longer than GRACE (a slow or throttled DynamoDB),
+    a moment of "now" would always come back stale: moments are asked for a round trip ahead."""
+    clock = Clock()
+    (worker,) = pacers("slow", 20, clock)
+    real_update = worker.table.update_item
+
+    def slow_update(**request: object) -> object:
+        clock.now += 0.2  # four times GRACE on every DynamoDB call
+        return real_update(**request)
+
+    worker.table = type("SlowTable", (), {"update_item": staticmethod(slow_update)})()
+    moments = []
+    for _ in range(5):
+        moment = worker.acquire(deadline=clock.now + 30)
+        assert moment is not None, "the worker never got a moment it could use"
+        assert clock.time() <= moment + GRACE
+        moments.append(moment)
+    assert clock.time() - 1_000_000.25 < 5  # a few round trips each, not an endless chase
+    assert max_in_window(moments) <= 20

@@ -35,6 +35,9 @@ GRACE = 0.05  # ... and a send starts within GRACE of its moment
 DECREASE = 0.90
 INCREASE = 0.10
 MIN_RATE = 0.5
+LEAD_FACTOR = 1.5  # moments are asked for this many round trips ahead ...
+MAX_LEAD = 2.0  # ... but never more than this many seconds
+ROUND_TRIP_DECAY = 0.9
 IDLE_RESET = 60.0  # a pace unused this long starts again at the configured rate
 STATE_TTL = 86_400
 
@@ -68,6 +71,7 @@ class Pacer:
         self.sleep = sleep
         self._last_raise = self._last_cut = 0.0
         self._busy = True  # which of _take's two updates to try first
+        self._round_trip = 0.0  # how long taking a moment takes, as this worker has seen it
 
     def spacing(self) -> float:
         return (1 + MARGIN) / max(MIN_RATE, min(self.rate, self.max_rate))
@@ -89,42 +93,48 @@ class Pacer:
     def _take(self) -> float:
         """The next free moment, moved on by one spacing.
 
-        The pace is either busy (the next moment is ahead: add one spacing to it) or idle (it is
-        past: the moment is now).  Each is a conditional update; the one that worked last time is
-        tried first, so a steady send costs one update per message.
+        A moment is never earlier than ``lead`` from now, the time the round trip to the pace item
+        is expected to take, so that it has not passed by the time the answer arrives (with a slow
+        DynamoDB a moment of "now" would always come back stale, and the worker would take moments
+        for ever).  The pace is either busy (the next moment lies beyond that: add one spacing to
+        it) or idle (it does not: the moment is now + lead).  Each is a conditional update; the one
+        that worked last time is tried first, so a steady send costs one update per message.
         """
         while True:
-            now = self.clock()
+            started = self.clock()
+            soonest = started + min(MAX_LEAD, LEAD_FACTOR * self._round_trip)
             spacing = _number(self.spacing())
             for busy in (self._busy, not self._busy):
-                moment = self._take_busy(now, spacing) if busy else self._take_idle(now, spacing)
+                moment = self._take_busy(soonest, spacing) if busy else self._take_idle(soonest, spacing)
                 if moment is not None:
                     self._busy = busy
+                    took = self.clock() - started
+                    self._round_trip = max(took, ROUND_TRIP_DECAY * self._round_trip)  # quick up, slow down
                     return moment
 
-    def _take_busy(self, now: float, spacing: Decimal) -> float | None:
-        item = self._update_if("SET next_at = next_at + :s", "next_at >= :now", {":s": spacing, ":now": _number(now)},
-                               returns="ALL_NEW")  # fmt: skip
+    def _take_busy(self, soonest: float, spacing: Decimal) -> float | None:
+        item = self._update_if("SET next_at = next_at + :s", "next_at >= :soonest",
+                               {":s": spacing, ":soonest": _number(soonest)}, returns="ALL_NEW")  # fmt: skip
         if item is None:
             return None
         self._see(item)
         return float(item["next_at"]) - float(spacing)
 
-    def _take_idle(self, now: float, spacing: Decimal) -> float | None:
+    def _take_idle(self, soonest: float, spacing: Decimal) -> float | None:
         old = self._update_if(
             "SET next_at = :next, expiration = :ttl, fleet_rate = if_not_exists(fleet_rate, :max)",
-            "attribute_not_exists(next_at) OR next_at < :now",
-            {":next": _number(now) + spacing, ":now": _number(now), ":ttl": int(now) + STATE_TTL,
+            "attribute_not_exists(next_at) OR next_at < :soonest",
+            {":next": _number(soonest) + spacing, ":soonest": _number(soonest), ":ttl": int(soonest) + STATE_TTL,
              ":max": _number(self.max_rate)},
             returns="ALL_OLD",
         )  # fmt: skip
         if old is None:
             return None
-        if not old or now - float(old.get("next_at", 0)) > IDLE_RESET:
+        if not old or soonest - float(old.get("next_at", 0)) > IDLE_RESET:
             self._set_rate(self.max_rate, condition="attribute_exists(next_at)", values={})
         else:
             self._see(old)
-        return now
+        return soonest
 
     def throttled(self) -> None:
         """SES throttled a call: cut the fleet's rate, once per second whoever notices first (and
