@@ -414,6 +414,7 @@ def test_requirements_cover_every_import_and_nothing_more(name: str) -> None:
         ("BuildEditionFunction", {"numpy", "scipy", "jinja2", "mjml"}),
         ("SendWorkerFunction", {"jinja2", "mjml"}),
         ("ApiFunction", {"jinja2", "email_validator"}),
+        ("AdminApiFunction", {"jinja2", "email_validator", "numpy", "scipy"}),
     ],
 )
 def test_analysis_sees_lazy_imports(name: str, expected: set[str]) -> None:
@@ -428,16 +429,22 @@ def test_heavy_packages_stay_out_of_the_send_and_fanout_functions(name: str) -> 
     assert not set(function_reach(name).third_party) & HEAVY
 
 
-def test_api_carries_no_ingest_packages_and_numpy_only_for_the_editors() -> None:
-    """The API renders pages and previews and validates addresses; it never fetches or extracts.
-
-    It does cluster: an editor's decision (admin decisions route, review page) rebuilds the draft in
-    the API function (stories.service.edit_edition), so numpy and scipy are in its package until
-    that rebuild runs in BuildEditionFunction instead.
-    """
+def test_public_api_carries_neither_numpy_nor_scipy_nor_the_editors_code() -> None:
+    """Readers' routes (ApiFunction) sign up, confirm, unsubscribe, export and erase: no clustering."""
     closure = installed_closure(group_requirements(GROUPS["ApiFunction"]))
-    assert not closure & (HEAVY - {"numpy", "scipy"})
+    assert not closure & HEAVY, f"ApiFunction carries {sorted(closure & HEAVY)}"
     api = function_reach("ApiFunction")
+    assert not set(api.third_party) & HEAVY
+    assert not {"digest.api.editorial", "digest.api.admin", "digest.api.desk", "digest.api.review"} & api.modules
+    assert ("digest.api.subscriptions", "subscribe") in api.nodes
+
+
+def test_editors_api_carries_numpy_for_edits_and_no_ingest_packages() -> None:
+    """An editor's decision (admin decisions route, review page) rebuilds the draft in AdminApiFunction
+    (stories.service.edit_edition), so numpy and scipy are in its package; it never fetches or extracts."""
+    closure = installed_closure(group_requirements(GROUPS["AdminApiFunction"]))
+    assert not closure & (HEAVY - {"numpy", "scipy"})
+    api = function_reach("AdminApiFunction")
     assert {"numpy", "scipy"} <= set(api.third_party)
     assert ("digest.stories.service", "edit_edition") in api.nodes
     assert ("digest.stories.cluster", "cluster") in api.nodes

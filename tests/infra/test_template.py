@@ -62,6 +62,7 @@ LAMBDA_RUNTIME_ENV = re.compile(
 CODE_EXCLUDED = ("local/", "cli.py")
 ENV_READ = re.compile(r"""\b(?:environ\.get\(|environ\[|getenv\()\s*["']([A-Za-z_][A-Za-z0-9_]*)["']""")
 
+# ApiFunction's routes (readers) and AdminApiFunction's (editors).
 PUBLIC_ROUTES = {
     ("/subscriptions", "POST"),
     ("/subscriptions/confirm", "POST"),
@@ -72,13 +73,23 @@ PUBLIC_ROUTES = {
     ("/preferences/{token}", "GET"),
     ("/preferences/{token}", "PUT"),
     ("/preferences/{token}", "POST"),
+    ("/preferences/{token}/data-link", "POST"),
+    ("/data/{token}", "GET"),
     ("/export/{token}", "GET"),
     ("/erase/{token}", "POST"),
+}
+EDITOR_ROUTES = {
     ("/openapi.json", "GET"),
     ("/review/{token}", "GET"),
     ("/review/{token}", "POST"),
+    ("/review/{token}/stats", "GET"),
+    ("/desk/{token}", "GET"),
+    ("/desk/{token}/subscribers", "GET"),
+    ("/desk/{token}/subscribers", "POST"),
+    ("/desk/{token}/subscribers.csv", "GET"),
 }
 ADMIN_ROUTES = {("/admin/{proxy+}", "ANY")}
+API_FUNCTIONS = ("ApiFunction", "AdminApiFunction")
 
 
 # ---------------------------------------------------------------- helpers
@@ -418,13 +429,14 @@ def test_every_variable_the_template_sets_is_read(template: dict[str, Any]) -> N
             )
 
 
-def test_api_function_does_not_reference_its_own_api(template: dict[str, Any]) -> None:
-    api_fn = effective(template, "ApiFunction")
+@pytest.mark.parametrize("api_name", API_FUNCTIONS)
+def test_api_function_does_not_reference_its_own_api(api_name: str, template: dict[str, Any]) -> None:
+    api_fn = effective(template, api_name)
     assert api_fn["Environment"]["Variables"]["API_BASE_URL"] == ""
     without_events = {k: v for k, v in api_fn.items() if k != "Events"}
-    assert "DigestApi" not in resource_refs(without_events), "ApiFunction -> DigestApi -> ApiFunction is a cycle"
+    assert "DigestApi" not in resource_refs(without_events), f"{api_name} -> DigestApi -> {api_name} is a cycle"
     for name in FUNCTION_NAMES:
-        if name != "ApiFunction":
+        if name not in API_FUNCTIONS:
             url = effective(template, name)["Environment"]["Variables"]["API_BASE_URL"]
             assert "DigestApi" in resource_refs(url), f"{name} should get the deployed API's URL"
 
@@ -439,16 +451,49 @@ def test_layouts_layer_is_mounted_where_the_code_looks(template: dict[str, Any])
 # ---------------------------------------------------------------- API
 
 
-def _api_events(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    events = template["Resources"]["ApiFunction"]["Properties"]["Events"]
-    return {name: e["Properties"] for name, e in events.items() if e["Type"] == "Api"}
+def _api_events(template: dict[str, Any], *names: str) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for function in names or API_FUNCTIONS:
+        events = template["Resources"][function]["Properties"]["Events"]
+        found |= {name: e["Properties"] for name, e in events.items() if e["Type"] == "Api"}
+    return found
+
+
+def _routes(template: dict[str, Any], name: str) -> set[tuple[str, str]]:
+    return {(e["Path"], e["Method"].upper()) for e in _api_events(template, name).values()}
 
 
 def test_api_routes_are_the_documented_ones(template: dict[str, Any]) -> None:
-    routes = {(e["Path"], e["Method"].upper()) for e in _api_events(template).values()}
-    assert routes == PUBLIC_ROUTES | ADMIN_ROUTES
+    assert _routes(template, "ApiFunction") == PUBLIC_ROUTES
+    assert _routes(template, "AdminApiFunction") == EDITOR_ROUTES | ADMIN_ROUTES
     for event in _api_events(template).values():
         assert event["RestApiId"] == {"Ref": "DigestApi"}
+
+
+def _code_routes(module: str) -> set[tuple[str, str]]:
+    """(path in API Gateway's spelling, method) of every route a router of digest.api declares."""
+    router = importlib.import_module(f"digest.api.{module}").router
+    found = set()
+    for rule, method, *_ in router._routes:
+        path = re.sub(r"<(\w+)>", r"{\1}", rule)
+        for verb in [method] if isinstance(method, str) else method:
+            found.add((path, verb.upper()))
+    return found
+
+
+@pytest.mark.parametrize(("module", "function"), [("public", "ApiFunction"), ("editorial", "AdminApiFunction")])
+def test_every_route_of_the_code_reaches_the_function_that_holds_it(
+    module: str, function: str, template: dict[str, Any]
+) -> None:
+    from digest.api.web import is_editorial
+
+    routes = _routes(template, function)
+    for path, method in _code_routes(module):
+        assert is_editorial(path) == (function == "AdminApiFunction"), f"{path}: `digest serve` sends it elsewhere"
+        if path.startswith("/admin/"):
+            assert ("/admin/{proxy+}", "ANY") in routes
+        else:
+            assert (path, method) in routes, f"{method} {path} ({module}.py) is not routed to {function}"
 
 
 def test_admin_routes_require_an_api_key_and_public_ones_do_not(template: dict[str, Any]) -> None:

@@ -26,7 +26,7 @@ from digest.settings import REPO_ROOT, Settings
 FUNCTION_TYPE = "AWS::Serverless::Function"
 # Each file in events/ and the function it is an example event of.
 EVENT_FUNCTIONS = {
-    "api_admin_subscribers.json": "ApiFunction",
+    "api_admin_subscribers.json": "AdminApiFunction",
     "api_subscribe.json": "ApiFunction",
     "build_edition.json": "BuildEditionFunction",
     "inbound_unsubscribe.json": "InboundMailFunction",
