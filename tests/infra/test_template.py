@@ -561,6 +561,17 @@ def test_tables_have_pitr_encryption_and_on_demand_billing(template: dict[str, A
     }
 
 
+def test_articles_expire_after_the_retention_parameter(template: dict[str, Any]) -> None:
+    from digest.store.articles import EXPIRES
+
+    ttl = template["Resources"]["ArticlesTable"]["Properties"]["TimeToLiveSpecification"]
+    assert ttl == {"AttributeName": EXPIRES, "Enabled": True}
+    parameter = template["Parameters"]["ArticleRetentionDays"]
+    assert parameter["Default"] == 90 and parameter["MinValue"] >= 8, "a week's build needs its window's articles"
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["ARTICLE_RETENTION_DAYS"] == {"Ref": "ArticleRetentionDays"}
+
+
 def test_table_keys_match_the_store(template: dict[str, Any]) -> None:
     def keys(props: dict[str, Any]) -> list[str]:
         return [k["AttributeName"] for k in props["KeySchema"]]
