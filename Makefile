@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MJML_JS := $(VENV)/node_modules/.bin/mjml
 
-.PHONY: demo demo-serve test lint bench install clean browser-deps chromium env-vars mutants
+.PHONY: demo demo-serve test lint bench install clean browser-deps chromium env-vars mutants lock
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -69,3 +69,14 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
+
+# The Lambda packages' hash-locked requirements: one functions/requirements/GROUP.lock per GROUP.txt,
+# resolved for the runtime (CPython 3.12, manylinux2014 aarch64, wheels only).  Run after editing a
+# .txt (tests/infra/test_packages.py fails until the lock covers it); lambda_package.py installs the
+# lock with --require-hashes.
+LOCK_FLAGS := --python-version 3.12 --python-platform aarch64-manylinux2014 --only-binary :all: \
+	--generate-hashes --custom-compile-command "make lock" --quiet
+lock: $(STAMP)
+	cd functions/requirements && for group in *.txt; do \
+	  ../../$(BIN)/uv pip compile "$$group" $(LOCK_FLAGS) -o "$${group%.txt}.lock" || exit 1; \
+	done

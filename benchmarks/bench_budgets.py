@@ -145,7 +145,10 @@ class Package:
 
 def package_report(group: str, target: Path) -> Package:
     """Build the group's package into ``target`` and measure it, zipped as `sam deploy` zips it."""
-    package = Package(notes=lambda_package.build(group, target))
+    try:
+        package = Package(notes=lambda_package.build(group, target))
+    except lambda_package.BuildError as error:  # no Python 3.12 here: measure the package without bytecode
+        package = Package(notes=[str(error), *lambda_package.build(group, target, compile_bytecode=False)])
     per_name: collections.Counter[str] = collections.Counter()
     archive = target.parent / f"{group}.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zip_file:

@@ -5,13 +5,18 @@ function), once per function, in a scratch copy of functions/:
 
     python3 lambda_package.py --target ARTIFACTS_DIR GROUP
 
-1. pip installs ``requirements/GROUP.txt`` into ARTIFACTS_DIR as manylinux wheels for CPython 3.12
-   on arm64 (the template's Runtime and Architectures), whatever machine builds;
+1. pip installs ``requirements/GROUP.lock`` -- GROUP.txt resolved by ``make lock`` for CPython 3.12
+   on manylinux2014 aarch64 (the template's Runtime and Architectures), every wheel pinned with its
+   hashes -- into ARTIFACTS_DIR with ``--require-hashes --no-deps``, whatever machine builds: two
+   builds of one commit install the same files, and a wheel that changed on the index fails the build;
 2. ``digest`` is copied without ``digest/local`` (laptop tooling) and without caches;
-3. everything is compiled to bytecode with CPython 3.12 when one is at hand (this interpreter or
-   ``python3.12`` on PATH).  /var/task is read-only, so without bytecode every cold start compiles
-   every module it imports: importing a send worker took 2.6x the CPU without it.
-   ``unchecked-hash`` pycs stay valid whatever timestamps the zip keeps.
+3. everything is compiled to bytecode with CPython 3.12 (this interpreter or ``python3.12`` on
+   PATH).  /var/task is read-only, so without bytecode every cold start compiles every module it
+   imports: importing a send worker took 2.6x the CPU without it.  Bytecode is specific to the
+   Python minor version, so it can only come from the runtime's own: without one the build stops
+   with an error (exit 2) rather than ship a package that is slow at every cold start -- install
+   Python 3.12, or build in SAM's container (``sam build --use-container``).  ``unchecked-hash``
+   pycs stay valid whatever timestamps the zip keeps.
 4. numpy and scipy, which only clustering loads (the weekly build, an editor's edit), ship without
    their test suites and without bytecode: together ~60 MB of the two largest packages otherwise.
 
@@ -63,12 +68,21 @@ def requirement_lines(group: str, directory: Path | None = None) -> list[str]:
     return lines
 
 
+def lock_file(group: str, directory: Path | None = None) -> Path:
+    """The group's hash-locked requirements (``make lock`` writes them from GROUP.txt)."""
+    return (directory or REQUIREMENTS) / f"{group}.lock"
+
+
 def pip_command(group: str, target: Path, python: str = sys.executable) -> list[str]:
     platforms = [arg for platform in PLATFORMS for arg in ("--platform", platform)]
     quiet = ["--quiet", "--disable-pip-version-check", "--no-warn-conflicts"]
-    return [python, "-m", "pip", "install", *quiet, "--no-compile", "--upgrade",
-            "--requirement", str(REQUIREMENTS / f"{group}.txt"), "--target", str(target), *platforms,
+    return [python, "-m", "pip", "install", *quiet, "--no-compile", "--upgrade", "--require-hashes", "--no-deps",
+            "--requirement", str(lock_file(group)), "--target", str(target), *platforms,
             "--implementation", "cp", "--python-version", PYTHON_VERSION, "--only-binary=:all:"]  # fmt: skip
+
+
+class BuildError(RuntimeError):
+    """The package cannot be built as the runtime needs it; ``main`` prints why and exits 2."""
 
 
 def runtime_python() -> str | None:
@@ -94,7 +108,15 @@ def leave_out(directory: str, names: list[str]) -> set[str]:
 def build(group: str, target: Path, *, compile_bytecode: bool = True) -> list[str]:
     """Install the group and the code into ``target``; returns notes for the log."""
     if not (REQUIREMENTS / f"{group}.txt").is_file():
-        raise SystemExit(f"no requirements group {group!r} ({REQUIREMENTS / group}.txt)")
+        raise BuildError(f"no requirements group {group!r} ({REQUIREMENTS / group}.txt)")
+    if not lock_file(group).is_file():
+        raise BuildError(f"{lock_file(group)} is missing: run `make lock` after editing {group}.txt")
+    python = runtime_python() if compile_bytecode else None
+    if compile_bytecode and not python:
+        raise BuildError(
+            f"no CPython {PYTHON_VERSION} here to compile the bytecode the Lambda runtime "
+            f"(python{PYTHON_VERSION}) loads: install python{PYTHON_VERSION} or run `sam build --use-container`"
+        )
     notes: list[str] = []
     target.mkdir(parents=True, exist_ok=True)
     subprocess.run(pip_command(group, target), check=True)
@@ -106,7 +128,6 @@ def build(group: str, target: Path, *, compile_bytecode: bool = True) -> list[st
     if code.exists():
         shutil.rmtree(code)
     shutil.copytree(HERE / "digest", code, ignore=leave_out)
-    python = runtime_python() if compile_bytecode else None
     if python:
         # Files a package ships but never imports may not compile (Python 2 fixtures): not an error.
         skip = re.escape(str(target)) + "/(" + "|".join(NUMERICAL) + ")/"
@@ -114,9 +135,15 @@ def build(group: str, target: Path, *, compile_bytecode: bool = True) -> list[st
                    "-x", skip, str(target)]  # fmt: skip
         if subprocess.run(command).returncode:
             notes.append("some files did not compile to bytecode (they are never imported)")
-    elif compile_bytecode:
-        notes.append(f"no Python {PYTHON_VERSION} here: no bytecode (Lambda compiles each module at every cold start)")
+        uncompiled = [p for p in (target / "digest").rglob("*.py") if not _has_bytecode(p)]
+        if uncompiled:
+            raise BuildError(f"{len(uncompiled)} modules of digest did not compile, e.g. {uncompiled[0]}")
     return notes
+
+
+def _has_bytecode(source: Path) -> bool:
+    tag = f"cpython-{PYTHON_VERSION.replace('.', '')}"
+    return (source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc").is_file()
 
 
 def main() -> int:
@@ -126,7 +153,12 @@ def main() -> int:
     args = parser.parse_args()
     if not args.target.strip():
         parser.error("the target is empty: ARTIFACTS_DIR is set by sam build")
-    for note in build(args.group, Path(args.target)):
+    try:
+        notes = build(args.group, Path(args.target))
+    except BuildError as error:
+        print(f"lambda_package.py: error: {error}", file=sys.stderr)
+        return 2
+    for note in notes:
         print(f"lambda_package.py: {note}", file=sys.stderr)
     return 0
 

@@ -105,6 +105,8 @@ class Settings(BaseSettings):
     user_agent_contact: str = "https://github.com/friday-digest/friday-digest"
     fetch_timeout_seconds: float = Field(default=10.0, gt=0)
     fetch_max_bytes: int = Field(default=5_000_000, gt=0)
+    # Days an article (and its dedup aliases) is kept after it was last stored: DynamoDB's TTL.
+    article_retention_days: int = Field(default=90, gt=0)
 
     # Secrets: in AWS both live in Secrets Manager (the *_arn settings); locally the plain defaults serve.
     token_secret: str = "local-demo-secret-change-me"

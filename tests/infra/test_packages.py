@@ -377,6 +377,58 @@ def test_packages_are_built_for_the_runtime() -> None:
     assert {"--only-binary=:all:", "--no-compile", lambda_package.PYTHON_VERSION} <= set(command)
 
 
+# ---------------------------------------------------------------- reproducible builds
+
+
+def _locked(group: str) -> dict[str, tuple[str, int]]:
+    """name -> (pinned version, number of hashes) of a group's lock file."""
+    text = lambda_package.lock_file(group).read_text()
+    pins: dict[str, tuple[str, int]] = {}
+    for block in re.split(r"\n(?=[A-Za-z0-9])", text):
+        if match := re.match(r"([A-Za-z0-9._-]+)==([^\s\\;]+)", block):
+            pins[canonicalize_name(match[1])] = (match[2], len(re.findall(r"--hash=sha256:[0-9a-f]{64}", block)))
+    return pins
+
+
+@pytest.mark.parametrize("group", sorted(p.stem for p in lambda_package.REQUIREMENTS.glob("*.txt")))
+def test_every_group_is_locked_with_hashes_and_the_lock_covers_its_requirements(group: str) -> None:
+    assert lambda_package.lock_file(group).is_file(), f"{group}.lock is missing: run `make lock`"
+    pins = _locked(group)
+    assert pins, f"{group}.lock pins nothing"
+    unhashed = sorted(name for name, (_, hashes) in pins.items() if not hashes)
+    assert not unhashed, f"{group}.lock pins {unhashed} without a hash: run `make lock`"
+    for line in group_requirements(group):
+        requirement = Requirement(line)
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{group}.txt asks for {requirement}, which {group}.lock lacks: run `make lock`"
+        assert requirement.specifier.contains(pins[name][0], prereleases=True), (
+            f"{group}.lock pins {name}=={pins[name][0]}, outside {group}.txt's {requirement}: run `make lock`"
+        )
+
+
+def test_locks_are_resolved_for_the_runtime_and_installed_with_hashes_only() -> None:
+    makefile = (REPO / "Makefile").read_text()
+    flags = re.search(r"^LOCK_FLAGS := (.*?)(?<!\\)$", makefile, re.M | re.S)
+    assert flags, "the root Makefile's `lock` target is gone"
+    assert f"--python-version {lambda_package.PYTHON_VERSION}" in flags[1]
+    assert "--python-platform aarch64-manylinux2014" in flags[1] and "--generate-hashes" in flags[1]
+    command = lambda_package.pip_command("base", Path("/tmp/x"))
+    assert {"--require-hashes", "--no-deps", str(lambda_package.lock_file("base"))} <= set(command)
+
+
+def test_build_stops_with_a_clear_error_when_it_cannot_compile_for_the_runtime(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setattr(lambda_package, "runtime_python", lambda: None)
+    monkeypatch.setattr(sys, "argv", ["lambda_package.py", "base", "--target", str(tmp_path / "out")])
+    ran: list[Any] = []
+    monkeypatch.setattr(lambda_package.subprocess, "run", lambda *a, **k: ran.append(a))
+    assert lambda_package.main() == 2
+    error = capsys.readouterr().err
+    assert f"no CPython {lambda_package.PYTHON_VERSION}" in error and "--use-container" in error
+    assert not ran, "nothing is installed for a package that cannot be finished"
+
+
 # ---------------------------------------------------------------- what each function needs
 
 
@@ -414,6 +466,7 @@ def test_requirements_cover_every_import_and_nothing_more(name: str) -> None:
         ("BuildEditionFunction", {"numpy", "scipy", "jinja2", "mjml"}),
         ("SendWorkerFunction", {"jinja2", "mjml"}),
         ("ApiFunction", {"jinja2", "email_validator"}),
+        ("AdminApiFunction", {"jinja2", "email_validator", "numpy", "scipy"}),
     ],
 )
 def test_analysis_sees_lazy_imports(name: str, expected: set[str]) -> None:
@@ -428,16 +481,22 @@ def test_heavy_packages_stay_out_of_the_send_and_fanout_functions(name: str) -> 
     assert not set(function_reach(name).third_party) & HEAVY
 
 
-def test_api_carries_no_ingest_packages_and_numpy_only_for_the_editors() -> None:
-    """The API renders pages and previews and validates addresses; it never fetches or extracts.
-
-    It does cluster: an editor's decision (admin decisions route, review page) rebuilds the draft in
-    the API function (stories.service.edit_edition), so numpy and scipy are in its package until
-    that rebuild runs in BuildEditionFunction instead.
-    """
+def test_public_api_carries_neither_numpy_nor_scipy_nor_the_editors_code() -> None:
+    """Readers' routes (ApiFunction) sign up, confirm, unsubscribe, export and erase: no clustering."""
     closure = installed_closure(group_requirements(GROUPS["ApiFunction"]))
-    assert not closure & (HEAVY - {"numpy", "scipy"})
+    assert not closure & HEAVY, f"ApiFunction carries {sorted(closure & HEAVY)}"
     api = function_reach("ApiFunction")
+    assert not set(api.third_party) & HEAVY
+    assert not {"digest.api.editorial", "digest.api.admin", "digest.api.desk", "digest.api.review"} & api.modules
+    assert ("digest.api.subscriptions", "subscribe") in api.nodes
+
+
+def test_editors_api_carries_numpy_for_edits_and_no_ingest_packages() -> None:
+    """An editor's decision (admin decisions route, review page) rebuilds the draft in AdminApiFunction
+    (stories.service.edit_edition), so numpy and scipy are in its package; it never fetches or extracts."""
+    closure = installed_closure(group_requirements(GROUPS["AdminApiFunction"]))
+    assert not closure & (HEAVY - {"numpy", "scipy"})
+    api = function_reach("AdminApiFunction")
     assert {"numpy", "scipy"} <= set(api.third_party)
     assert ("digest.stories.service", "edit_edition") in api.nodes
     assert ("digest.stories.cluster", "cluster") in api.nodes

@@ -62,6 +62,7 @@ LAMBDA_RUNTIME_ENV = re.compile(
 CODE_EXCLUDED = ("local/", "cli.py")
 ENV_READ = re.compile(r"""\b(?:environ\.get\(|environ\[|getenv\()\s*["']([A-Za-z_][A-Za-z0-9_]*)["']""")
 
+# ApiFunction's routes (readers) and AdminApiFunction's (editors).
 PUBLIC_ROUTES = {
     ("/subscriptions", "POST"),
     ("/subscriptions/confirm", "POST"),
@@ -72,13 +73,23 @@ PUBLIC_ROUTES = {
     ("/preferences/{token}", "GET"),
     ("/preferences/{token}", "PUT"),
     ("/preferences/{token}", "POST"),
+    ("/preferences/{token}/data-link", "POST"),
+    ("/data/{token}", "GET"),
     ("/export/{token}", "GET"),
     ("/erase/{token}", "POST"),
+}
+EDITOR_ROUTES = {
     ("/openapi.json", "GET"),
     ("/review/{token}", "GET"),
     ("/review/{token}", "POST"),
+    ("/review/{token}/stats", "GET"),
+    ("/desk/{token}", "GET"),
+    ("/desk/{token}/subscribers", "GET"),
+    ("/desk/{token}/subscribers", "POST"),
+    ("/desk/{token}/subscribers.csv", "GET"),
 }
 ADMIN_ROUTES = {("/admin/{proxy+}", "ANY")}
+API_FUNCTIONS = ("ApiFunction", "AdminApiFunction")
 
 
 # ---------------------------------------------------------------- helpers
@@ -418,13 +429,14 @@ def test_every_variable_the_template_sets_is_read(template: dict[str, Any]) -> N
             )
 
 
-def test_api_function_does_not_reference_its_own_api(template: dict[str, Any]) -> None:
-    api_fn = effective(template, "ApiFunction")
+@pytest.mark.parametrize("api_name", API_FUNCTIONS)
+def test_api_function_does_not_reference_its_own_api(api_name: str, template: dict[str, Any]) -> None:
+    api_fn = effective(template, api_name)
     assert api_fn["Environment"]["Variables"]["API_BASE_URL"] == ""
     without_events = {k: v for k, v in api_fn.items() if k != "Events"}
-    assert "DigestApi" not in resource_refs(without_events), "ApiFunction -> DigestApi -> ApiFunction is a cycle"
+    assert "DigestApi" not in resource_refs(without_events), f"{api_name} -> DigestApi -> {api_name} is a cycle"
     for name in FUNCTION_NAMES:
-        if name != "ApiFunction":
+        if name not in API_FUNCTIONS:
             url = effective(template, name)["Environment"]["Variables"]["API_BASE_URL"]
             assert "DigestApi" in resource_refs(url), f"{name} should get the deployed API's URL"
 
@@ -439,16 +451,49 @@ def test_layouts_layer_is_mounted_where_the_code_looks(template: dict[str, Any])
 # ---------------------------------------------------------------- API
 
 
-def _api_events(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    events = template["Resources"]["ApiFunction"]["Properties"]["Events"]
-    return {name: e["Properties"] for name, e in events.items() if e["Type"] == "Api"}
+def _api_events(template: dict[str, Any], *names: str) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for function in names or API_FUNCTIONS:
+        events = template["Resources"][function]["Properties"]["Events"]
+        found |= {name: e["Properties"] for name, e in events.items() if e["Type"] == "Api"}
+    return found
+
+
+def _routes(template: dict[str, Any], name: str) -> set[tuple[str, str]]:
+    return {(e["Path"], e["Method"].upper()) for e in _api_events(template, name).values()}
 
 
 def test_api_routes_are_the_documented_ones(template: dict[str, Any]) -> None:
-    routes = {(e["Path"], e["Method"].upper()) for e in _api_events(template).values()}
-    assert routes == PUBLIC_ROUTES | ADMIN_ROUTES
+    assert _routes(template, "ApiFunction") == PUBLIC_ROUTES
+    assert _routes(template, "AdminApiFunction") == EDITOR_ROUTES | ADMIN_ROUTES
     for event in _api_events(template).values():
         assert event["RestApiId"] == {"Ref": "DigestApi"}
+
+
+def _code_routes(module: str) -> set[tuple[str, str]]:
+    """(path in API Gateway's spelling, method) of every route a router of digest.api declares."""
+    router = importlib.import_module(f"digest.api.{module}").router
+    found = set()
+    for rule, method, *_ in router._routes:
+        path = re.sub(r"<(\w+)>", r"{\1}", rule)
+        for verb in [method] if isinstance(method, str) else method:
+            found.add((path, verb.upper()))
+    return found
+
+
+@pytest.mark.parametrize(("module", "function"), [("public", "ApiFunction"), ("editorial", "AdminApiFunction")])
+def test_every_route_of_the_code_reaches_the_function_that_holds_it(
+    module: str, function: str, template: dict[str, Any]
+) -> None:
+    from digest.api.web import is_editorial
+
+    routes = _routes(template, function)
+    for path, method in _code_routes(module):
+        assert is_editorial(path) == (function == "AdminApiFunction"), f"{path}: `digest serve` sends it elsewhere"
+        if path.startswith("/admin/"):
+            assert ("/admin/{proxy+}", "ANY") in routes
+        else:
+            assert (path, method) in routes, f"{method} {path} ({module}.py) is not routed to {function}"
 
 
 def test_admin_routes_require_an_api_key_and_public_ones_do_not(template: dict[str, Any]) -> None:
@@ -514,6 +559,17 @@ def test_tables_have_pitr_encryption_and_on_demand_billing(template: dict[str, A
         "AttributeName": "expiration",
         "Enabled": True,
     }
+
+
+def test_articles_expire_after_the_retention_parameter(template: dict[str, Any]) -> None:
+    from digest.store.articles import EXPIRES
+
+    ttl = template["Resources"]["ArticlesTable"]["Properties"]["TimeToLiveSpecification"]
+    assert ttl == {"AttributeName": EXPIRES, "Enabled": True}
+    parameter = template["Parameters"]["ArticleRetentionDays"]
+    assert parameter["Default"] == 90 and parameter["MinValue"] >= 8, "a week's build needs its window's articles"
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["ARTICLE_RETENTION_DAYS"] == {"Ref": "ArticleRetentionDays"}
 
 
 def test_table_keys_match_the_store(template: dict[str, Any]) -> None:
@@ -781,3 +837,65 @@ def test_tables_of_readers_sources_editions_and_sends_are_protected(template: di
         table = template["Resources"][name]
         assert table["Properties"].get("DeletionProtectionEnabled") is True, name
         assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain", name
+
+
+# ---------------------------------------------------------------- least privilege
+
+# The store module that owns each table (the only code that calls DynamoDB on it).
+TABLE_STORES = {
+    "ArticlesTable": ["articles"],
+    "EditionsTable": ["editions"],
+    "SourcesTable": ["sources"],
+    "SubscribersTable": ["subscribers"],
+    "SendLogTable": ["sendlog"],
+    "IdempotencyTable": ["leases", "limits", "pacing"],  # and Powertools idempotency (SesEventsFunction)
+}
+POWERTOOLS_IDEMPOTENCY = {"GetItem", "PutItem", "UpdateItem", "DeleteItem"}
+
+
+def _store_operations(modules: list[str]) -> set[str]:
+    """DynamoDB operations (API names) that the store modules call on their table."""
+    names = {
+        "get_item": "GetItem", "put_item": "PutItem", "update_item": "UpdateItem", "delete_item": "DeleteItem",
+        "query": "Query", "scan": "Scan", "batch_writer": "BatchWriteItem", "batch_get_item": "BatchGetItem",
+    }  # fmt: skip
+    found: set[str] = set()
+    for module in modules:
+        code = (REPO / "functions" / "digest" / "store" / f"{module}.py").read_text()
+        found |= {names[call] for call in re.findall(r"self\.table(?:\.meta\.client)?\.(\w+)", code) if call in names}
+    return found
+
+
+def _statements(template: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    policies = template["Resources"][name]["Properties"].get("Policies", [])
+    return [s for p in policies if isinstance(p, dict) and "Statement" in p for s in p["Statement"]]
+
+
+def test_functions_get_only_the_table_and_bucket_actions_the_code_calls(template: dict[str, Any]) -> None:
+    for name in FUNCTION_NAMES:
+        policies = template["Resources"][name]["Properties"].get("Policies", [])
+        templates = {key for p in policies if isinstance(p, dict) for key in p if key != "Statement"}
+        broad = {t for t in templates if t.startswith(("DynamoDB", "S3"))}
+        assert not broad, f"{name} uses SAM's {sorted(broad)}: name the actions its code calls instead"
+        for statement in _statements(template, name):
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            assert not any("*" in a for a in actions), f"{name} {statement['Sid']}: no wildcard actions"
+            tables = {t for t in TABLE_STORES if t in json.dumps(statement["Resource"])}
+            if not tables:
+                continue
+            ((table,),) = [tables]
+            allowed = _store_operations(TABLE_STORES[table])
+            if table == "IdempotencyTable":
+                allowed |= POWERTOOLS_IDEMPOTENCY
+            used = {a.removeprefix("dynamodb:") for a in actions}
+            assert used <= allowed, f"{name} may {sorted(used - allowed)} on {table}, which no code calls"
+
+
+@pytest.mark.parametrize("table", sorted(TABLE_STORES))
+def test_each_operation_a_store_calls_is_granted_to_some_function(table: str, template: dict[str, Any]) -> None:
+    granted: set[str] = set()
+    for name in FUNCTION_NAMES:
+        for statement in _statements(template, name):
+            if table in json.dumps(statement["Resource"]):
+                granted |= {a.removeprefix("dynamodb:") for a in statement["Action"]}
+    assert _store_operations(TABLE_STORES[table]) <= granted, f"nobody may call some of {table}'s operations"

@@ -72,9 +72,12 @@ def api_event(
 
 
 def call(event: dict[str, Any]) -> dict[str, Any]:
-    from digest.handlers import api
+    """The event through the function API Gateway routes its path to (template.yaml; see is_editorial)."""
+    from digest.api.web import is_editorial
+    from digest.handlers import admin_api, api
 
-    reply: dict[str, Any] = api.handler(event, LocalContext("api"))
+    handler = admin_api.handler if is_editorial(str(event["path"])) else api.handler
+    reply: dict[str, Any] = handler(event, LocalContext("api"))
     assert reply["statusCode"] < 500, reply
     return reply
 

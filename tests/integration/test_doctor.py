@@ -180,3 +180,65 @@ def test_a_default_deploy_passes(stack: LocalAws, api: str) -> None:
     assert result.returncode == 0
     assert checks["schedules"][0] == "pass" and "local-time waves off" in checks["schedules"][1]
     assert checks["unsubscribe by mail"][0] == "skip"
+
+
+# ---------------------------------------------------------------- "view in your browser"
+
+
+@pytest.fixture()
+def archive_site(stack: LocalAws) -> Iterator[str]:
+    """The archive bucket over HTTP as ArchiveDistribution serves it: <path>/ is <path>/index.html,
+    _email/ and _preview/ are refused, a missing object is a 403 (S3 through an origin access control)."""
+    bucket = get_settings().archive_bucket
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            return
+
+        def do_GET(self) -> None:
+            key = self.path.lstrip("/") + ("index.html" if self.path.endswith("/") else "")
+            try:
+                if key.startswith(("_email/", "_preview/")):
+                    raise LookupError(key)
+                found = client("s3").get_object(Bucket=bucket, Key=key)
+            except (LookupError, client("s3").exceptions.NoSuchKey):
+                self.send_response(403)
+                self.end_headers()
+                return
+            body = found["Body"].read()
+            self.send_response(200)
+            self.send_header("Content-Type", found.get("ContentType") or "binary/octet-stream")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_archive_check_fetches_the_newest_published_edition(stack: LocalAws, api: str, archive_site: str) -> None:
+    from test_api import seeded_edition
+
+    from digest.models import EditionStatus
+    from digest.render.publish import publish
+    from digest.stories.service import set_status
+
+    resolver, _ = dns_stub()
+    _, checks = doctor(stack, api, resolver, ARCHIVE_BASE_URL=archive_site)
+    assert checks["archive page"] == ("skip", "no edition published yet: nothing to fetch")
+
+    settings = get_settings().model_copy(update={"archive_base_url": archive_site})
+    edition = set_status(settings, seeded_edition().id, EditionStatus.approved, who="test")
+    publish(settings, edition)
+    resolver, _ = dns_stub()
+    _, checks = doctor(stack, api, resolver, ARCHIVE_BASE_URL=archive_site)
+    assert checks["archive page"] == ("pass", f"{edition.id}: {archive_site}/{edition.id}/ answered 200"), checks
+
+    client("s3").delete_object(Bucket=settings.archive_bucket, Key=f"{edition.id}/index.html")
+    resolver, _ = dns_stub()
+    code, checks = doctor(stack, api, resolver, ARCHIVE_BASE_URL=archive_site)
+    outcome, detail = checks["archive page"]
+    assert outcome == "fail" and code == 1
+    assert f"{archive_site}/{edition.id}/ answered 403" in detail and "ArchiveBaseUrl" in detail

@@ -170,9 +170,12 @@ class TestSesEvents:
 
 class TestApi:
     def call(self, sample: dict[str, Any]) -> dict[str, Any]:
-        from digest.handlers import api
+        """Through the function API Gateway routes the path to (ApiFunction or AdminApiFunction)."""
+        from digest.api.web import is_editorial
+        from digest.handlers import admin_api, api
 
-        return api.handler(sample, LocalContext("api"))  # type: ignore[no-any-return]
+        handler = admin_api.handler if is_editorial(str(sample["path"])) else api.handler
+        return handler(sample, LocalContext("api"))  # type: ignore[no-any-return]
 
     def test_subscribe_sends_one_confirmation(self, stack: LocalAws) -> None:
         sample = event("api_subscribe")

@@ -330,3 +330,31 @@ def site_page() -> str:
         + "".join(f"<p>{s}.</p>" for s in BODY.split(". "))
         + "</article><aside><h3>Sign up for our free weekly newsletter</h3></aside></body></html>"
     )
+
+
+@pytest.fixture()
+def retention_30_days(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("ARTICLE_RETENTION_DAYS", "30")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+@pytest.mark.usefixtures("retention_30_days")
+def test_stored_articles_and_their_aliases_expire_after_the_retention(site: Site) -> None:
+    """DynamoDB's TTL (ArticlesTable, attribute ``expires``) deletes what no edition can want any more."""
+    site.page("/ttl/a", "Ferry timetable", text("ferry", "Westport", 7))
+    site.rss("/ttl/feed", [("Ferry timetable", "/ttl/a", "guid-ttl")])
+    add_source("ttl-src", f"{site.base}/ttl/feed")
+    before = datetime.now(UTC)
+    ingest_source("ttl-src", get_settings())
+    stored = articles().find_existing_by_url(f"{site.base}/ttl/a")
+    assert stored
+    table = client("dynamodb")
+    rows = [r for r in table.scan(TableName=get_settings().articles_table)["Items"]
+            if r["id"]["S"] == stored.id or r.get("target", {}).get("S") == stored.id]  # fmt: skip
+    assert len(rows) >= 2, "the article and at least its GUID alias"
+    for row in rows:
+        expires = datetime.fromtimestamp(int(row["expires"]["N"]), UTC)
+        assert before + timedelta(days=30) - timedelta(minutes=1) <= expires <= datetime.now(UTC) + timedelta(days=30)

@@ -1,11 +1,13 @@
-"""The subscriber and admin API behind API Gateway."""
+"""The public API behind API Gateway: readers' sign-up, confirmation, preferences, unsubscribe,
+export and erase, and their pages (digest.api.public).  The admin API, review page and desk are
+AdminApiFunction's (digest.handlers.admin_api)."""
 
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from digest.api.app import resolve
+from digest.api.public import resolve
 from digest.observability import logger, metrics, tracer
 
 

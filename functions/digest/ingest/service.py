@@ -44,6 +44,12 @@ class IngestReport:
     errors: list[str] = field(default_factory=list)
 
 
+def _articles(settings: Settings) -> ArticleStore:
+    return ArticleStore(
+        settings.articles_table, settings.articles_bucket, retention_days=settings.article_retention_days
+    )
+
+
 def _complete(article: Article, page: Extracted) -> Article:
     """The feed's article completed from its page; the feed's own values win where it has them."""
     update: dict[str, Any] = {
@@ -113,7 +119,7 @@ def ingest_source(source_id: str, settings: Settings, fetcher: Fetcher | None = 
 def _store_feed(
     source: Source, body: bytes, url: str, settings: Settings, fetcher: Fetcher, report: IngestReport, now: datetime
 ) -> None:
-    store = ArticleStore(settings.articles_table, settings.articles_bucket)
+    store = _articles(settings)
     parsed = parse_feed(
         body, url=url, source_name=source.name, source_id=source.id, default_kind=source.default_kind, now=now
     )
@@ -212,7 +218,7 @@ class ImportedArticle(BaseModel):
 
 def import_articles(settings: Settings, lines: list[str], *, hand_picked: bool = False) -> list[dict[str, Any]]:
     """Store articles given as JSON lines; one result per non-blank line (stored id, or the error)."""
-    store = ArticleStore(settings.articles_table, settings.articles_bucket)
+    store = _articles(settings)
     now = datetime.now(UTC)
     results: list[dict[str, Any]] = []
     for number, line in enumerate(lines, start=1):
@@ -270,7 +276,7 @@ def pick_page(
         pin=pin,
         ingested=now,
     )
-    return ArticleStore(settings.articles_table, settings.articles_bucket).put(article, html)
+    return _articles(settings).put(article, html)
 
 
 def ingest_upload(settings: Settings, key: str) -> list[dict[str, Any]]:
@@ -278,7 +284,7 @@ def ingest_upload(settings: Settings, key: str) -> list[dict[str, Any]]:
 
     A page's address comes from the object's ``url`` metadata (``x-amz-meta-url``) or its canonical link.
     """
-    store = ArticleStore(settings.articles_table, settings.articles_bucket)
+    store = _articles(settings)
     body, metadata = store.upload(key, settings.fetch_max_bytes)
     if key.endswith((".json", ".jsonl")):
         return import_articles(settings, body.decode("utf-8", errors="replace").splitlines(), hand_picked=True)

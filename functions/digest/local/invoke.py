@@ -26,7 +26,7 @@ from digest.settings import REPO_ROOT, Settings
 FUNCTION_TYPE = "AWS::Serverless::Function"
 # Each file in events/ and the function it is an example event of.
 EVENT_FUNCTIONS = {
-    "api_admin_subscribers.json": "ApiFunction",
+    "api_admin_subscribers.json": "AdminApiFunction",
     "api_subscribe.json": "ApiFunction",
     "build_edition.json": "BuildEditionFunction",
     "inbound_unsubscribe.json": "InboundMailFunction",
@@ -207,6 +207,10 @@ class LocalStackNames:
             if attribute in {"RegionalDomainName", "DomainName"}:
                 return f"{self.endpoint.split('://', 1)[1]}/{name}"
             return name
+        if kind == "AWS::CloudFront::Distribution":
+            # locally the archive is read straight from its bucket (path style): the origin's bucket
+            origin = resource["Properties"]["DistributionConfig"]["Origins"][0]["DomainName"]
+            return self(origin["Fn::GetAtt"][0], "RegionalDomainName")
         if kind == "AWS::SecretsManager::Secret":
             from digest.store.aws import client
 
@@ -224,8 +228,9 @@ def local_value(template: Mapping[str, Any], raw: Any, names: LocalStackNames, r
     types = {template["Resources"][r]["Type"] for r in referenced}
     value = resolver.value(raw)
     if isinstance(value, str) and value.startswith("https://") and types & {"AWS::S3::Bucket",
-                                                                          "AWS::Serverless::Api"}:
-        # a URL built around a bucket's domain or the API's id: the local endpoint (path style)
+                                                                          "AWS::Serverless::Api",
+                                                                          "AWS::CloudFront::Distribution"}:
+        # a URL built around a bucket's or distribution's domain or the API's id: the local endpoint (path style)
         if "AWS::Serverless::Api" in types:
             return names.api_url
         host_and_path = value.removeprefix("https://")

@@ -2,7 +2,9 @@
 
 Each HTTP request becomes an API Gateway REST (v1) proxy event — the shape of events/api_subscribe.json,
 stage "local", with the caller's address and User-Agent in requestContext.identity — and goes to
-``digest.handlers.api.handler``; its answer goes back as the HTTP response.  With ``AWS_ENDPOINT_URL``
+the Lambda handler API Gateway routes that path to (``digest.handlers.api.handler`` for readers,
+``digest.handlers.admin_api.handler`` for /admin, /review, /desk and /openapi.json: see
+``digest.api.web.is_editorial``); its answer goes back as the HTTP response.  With ``AWS_ENDPOINT_URL``
 set, that endpoint serves as AWS; otherwise an embedded moto server starts and the stack is created.
 Every mail SES (moto) accepts is written to ``out/mail/*.eml``, so the confirmation link can be read.
 """
@@ -117,7 +119,8 @@ class MailDrop:
 
 
 def _handler_class(server: LocalServer) -> type[BaseHTTPRequestHandler]:
-    from digest.handlers import api
+    from digest.api.web import is_editorial
+    from digest.handlers import admin_api, api
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -139,7 +142,8 @@ def _handler_class(server: LocalServer) -> type[BaseHTTPRequestHandler]:
             )
             try:
                 with HANDLER_LOCK:  # Lambda runs one event per process at a time; the resolver relies on it
-                    reply = invoke(api.handler, event, "api")
+                    editorial = is_editorial(str(event.get("path") or ""))
+                    reply = invoke(admin_api.handler if editorial else api.handler, event, "api")
             except Exception as error:  # a bug: answer as API Gateway does when the Lambda fails
                 self.log_error("handler failed: %r", error)
                 reply = {"statusCode": 502, "body": '{"message": "Internal server error"}', "headers": {}}

@@ -10,6 +10,7 @@ import json
 import random
 import socket
 import struct
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -196,6 +197,32 @@ def _api(settings: Settings) -> Check:
         return Check("API reachable", "fail", f"{url}: {error}")
 
 
+def _archive(settings: Settings) -> Check:
+    """"View in your browser": the newest published edition's page answers at its link."""
+    from digest.render.publish import PUBLISHED, view_online_url
+    from digest.store.editions import EditionStore
+
+    store = EditionStore(settings.editions_table, settings.archive_bucket)
+    published = [e for e in store.all() if e.status in PUBLISHED]
+    if not published:
+        return Check("archive page", "skip", "no edition published yet: nothing to fetch")
+    edition = published[-1]
+    url = view_online_url(settings, edition.id)
+    request = urllib.request.Request(url, headers={"User-Agent": "digest-doctor"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            kind = reply.headers.get("Content-Type", "")
+            if "html" not in kind:
+                detail = f"{url} answered {reply.status} with {kind or 'no type'}, not a page"
+                return Check("archive page", "fail", detail)
+            return Check("archive page", "pass", f"{edition.id}: {url} answered {reply.status}")
+    except urllib.error.HTTPError as error:
+        hint = " (is ArchiveBaseUrl the archive's distribution, and was the page published?)"
+        return Check("archive page", "fail", f"{edition.id}: {url} answered {error.code} {error.reason}{hint}")
+    except OSError as error:
+        return Check("archive page", "fail", f"{edition.id}: {url} did not answer: {error}")
+
+
 def run_checks(settings: Settings, stack: str | None = None, resolver: str | None = None) -> list[Check]:
     """Every check; an AWS error in one check fails that check and the others still run."""
     steps: list[tuple[str, Callable[[], Check | list[Check]]]] = [
@@ -208,6 +235,7 @@ def run_checks(settings: Settings, stack: str | None = None, resolver: str | Non
         ("schedules", lambda: _schedules(settings, stack)),
         ("secrets", lambda: _secrets(settings)),
         ("API reachable", lambda: _api(settings)),
+        ("archive page", lambda: _archive(settings)),
     ]
     checks: list[Check] = []
     for name, step in steps:

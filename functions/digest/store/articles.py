@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -20,6 +20,10 @@ from digest.models import Article
 from digest.store.aws import client, items, plain, table, to_item
 
 ALIAS = "alias#"
+# The table's TTL attribute (template.yaml ArticlesTable): epoch seconds after which DynamoDB deletes
+# the article or alias.  Set to the last time it was stored plus the retention (ArticleRetentionDays),
+# so an article a feed still lists is kept, and an old one goes once no edition can want it.
+EXPIRES = "expires"
 
 
 def _guid_alias(article: Article) -> str | None:
@@ -30,9 +34,13 @@ def _guid_alias(article: Article) -> str | None:
 
 
 class ArticleStore:
-    def __init__(self, table_name: str, bucket: str) -> None:
+    def __init__(self, table_name: str, bucket: str, *, retention_days: int = 90) -> None:
         self.table = table(table_name)
         self.bucket = bucket
+        self.retention = timedelta(days=retention_days)
+
+    def _expires(self) -> int:
+        return int((datetime.now(UTC) + self.retention).timestamp())
 
     def get(self, article_id: str) -> Article | None:
         item = self.table.get_item(Key={"id": article_id}).get("Item")
@@ -98,11 +106,12 @@ class ArticleStore:
                 Body=page_html,
                 ContentType="text/html; charset=utf-8",
             )
-        self.table.put_item(Item=self._item(article))
+        expires = self._expires()
+        self.table.put_item(Item={**self._item(article), EXPIRES: expires})
         aliases = [_guid_alias(article), *(f"{ALIAS}text#{band}" for band in bands(article.text))]
         with self.table.batch_writer() as batch:
             for alias in filter(None, aliases):
-                batch.put_item(Item={"id": alias, "target": article.id})
+                batch.put_item(Item={"id": alias, "target": article.id, EXPIRES: expires})
         return article, existing is None
 
     def upload(self, key: str, max_bytes: int) -> tuple[bytes, dict[str, str]]:
