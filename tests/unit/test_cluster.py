@@ -120,6 +120,14 @@ def test_tokenize_normalises_raw_and_preprocessed_text() -> None:
     assert tokenize("patriot win brady") == ["patriot", "win", "brady"]
 
 
+def test_tokenize_limit_reads_only_the_prefix_it_keeps() -> None:
+    text = " ".join(f"word{i} the Storm's" for i in range(5000))  # ~100k characters, many slices
+    full = tokenize(text)
+    for limit in (1, 7, 300, 10_000, 100_000):
+        assert tokenize(text, limit) == full[:limit]
+    assert tokenize("x" * 10_000 + " Ciaran", 2) == ["x" * 4096, "x" * 4096]  # no space: cut anyway
+
+
 def _dev_data() -> Path:
     shared = Path(os.environ.get("DIGEST_SHARED_DATA", REPO.parent / "shared" / "data"))
     return shared / "googlenews-dev" / "googlenews-dev.jsonl"

@@ -33,6 +33,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -74,6 +75,7 @@ _STOP_WORDS_TEXT = """
 _STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 _TOKEN = re.compile(r"[^\W_]+")
 _NO_PLURAL_FOLD = ("ss", "us", "is", "ous", "ics", "ies")
+_SLICE = 4096  # characters tokenised at a time when only a prefix of the tokens is kept
 
 
 @dataclass(frozen=True)
@@ -91,19 +93,39 @@ class ClusterItem:
     source: str | None = None
 
 
-def tokenize(text: str) -> list[str]:
-    """Normalise the way both raw articles and pre-processed benchmark text end up comparable."""
-    text = unicodedata.normalize("NFKC", text).lower().replace("'", "").replace("\u2019", "")
-    out = []
-    for tok in _TOKEN.findall(text):
-        if len(tok) < 2 or tok in _STOP_WORDS or (tok.isdigit() and len(tok) < 3):
-            continue
-        if tok.endswith("ies") and len(tok) > 4:
-            tok = tok[:-3] + "y"
-        elif tok.endswith("s") and len(tok) > 3 and not tok.endswith(_NO_PLURAL_FOLD):
-            tok = tok[:-1]
-        out.append(tok)
+def tokenize(text: str, limit: int | None = None) -> list[str]:
+    """Normalise the way both raw articles and pre-processed benchmark text end up comparable.
+
+    With ``limit``, only the first ``limit`` kept tokens are made: the text is read a slice at a time,
+    so a long article's tail is never tokenised.
+    """
+    out: list[str] = []
+    pos, end_of_text = 0, len(text)
+    while pos < end_of_text:
+        end = end_of_text if end_of_text - pos <= _SLICE else text.rfind(" ", pos, pos + _SLICE)
+        if end <= pos:  # no space in a whole slice: cut it anyway
+            end = min(pos + _SLICE, end_of_text)
+        chunk = unicodedata.normalize("NFKC", text[pos:end]).lower().replace("'", "").replace("\u2019", "")
+        for raw in _TOKEN.findall(chunk):
+            tok = _normal(raw)
+            if tok is not None:
+                out.append(tok)
+        if limit is not None and len(out) >= limit:
+            return out[:limit]
+        pos = end
     return out
+
+
+@lru_cache(maxsize=1 << 17)
+def _normal(tok: str) -> str | None:
+    """One token's normal form, or None when it is not kept (stop word, too short, short number)."""
+    if len(tok) < 2 or tok in _STOP_WORDS or (tok.isdigit() and len(tok) < 3):
+        return None
+    if tok.endswith("ies") and len(tok) > 4:
+        return tok[:-3] + "y"
+    if tok.endswith("s") and len(tok) > 3 and not tok.endswith(_NO_PLURAL_FOLD):
+        return tok[:-1]
+    return tok
 
 
 def cluster(items: Sequence[ClusterItem], *, threshold: float | None = None) -> list[int]:
@@ -139,7 +161,7 @@ def _tfidf(items: Sequence[ClusterItem]) -> sp.csr_matrix:
         counts: Counter[str] = Counter()
         for tok in tokenize(it.title):
             counts[tok] += _TITLE_WEIGHT
-        for tok in tokenize(it.text)[:_MAX_TEXT_TOKENS]:
+        for tok in tokenize(it.text, _MAX_TEXT_TOKENS):
             counts[tok] += 1
         for tok in sorted(counts):
             indices.append(vocab.setdefault(tok, len(vocab)))
