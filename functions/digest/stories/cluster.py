@@ -11,7 +11,8 @@ Pipeline, each stage chosen because it was measured to help on the labelled Goog
    a sparse product over the rarer terms (terms in more than ``_MAX_DF_SHARE`` of the articles are
    skipped for *finding* candidates, then added back when *scoring* them) against postings capped at
    ``_POSTINGS`` articles per term, so cost grows ~linearly, not n^2, even when stories grow with n.
-4. Louvain on the graph with the Constant Potts Model (local moves vectorised a batch of nodes at a time): a group only forms if its internal edge weight
+4. Louvain on the graph with the Constant Potts Model (local moves vectorised, a batch of nodes at a
+   time): a group only forms if its internal edge weight
    beats ``_GAMMA`` per member pair, an average-linkage style density test that, unlike single-link or
    connected components, does not let a few bridging articles chain two events together. When groups
    are collapsed for the next Louvain level, the link between two groups drops its largest single
