@@ -146,3 +146,38 @@ def test_bcubed_on_dev_sample() -> None:
     r = sum(jc[(a, b)] / gc[b] for a, b in zip(labels, gold, strict=True)) / len(rows)
     f1 = 2 * p * r / (p + r)
     assert f1 >= 0.9, f"BCubed P={p:.3f} R={r:.3f} F1={f1:.3f}"
+
+
+def test_capped_postings_keep_at_most_the_cap_per_term() -> None:
+    import numpy as np
+    import scipy.sparse as sp
+
+    from digest.stories.cluster import _capped_postings
+
+    x = sp.random(500, 40, density=0.3, format="csr", random_state=3)
+    capped = _capped_postings(x, 16)
+    assert np.bincount(capped.indices, minlength=40).max() <= 16
+    assert (capped.multiply(x) != 0).sum() == capped.nnz  # only entries of x, at their values
+    assert (abs(capped - x.multiply(capped != 0)) > 0).nnz == 0
+
+
+def test_stories_bigger_than_the_posting_cap_hold_together() -> None:
+    # 400 articles per story, each a new mix of the story's headlines with words dropped: every story
+    # word is in far more articles than a term's capped postings (and than _MAX_DF_SHARE of them)
+    import random
+
+    rng = random.Random(15)
+
+    def mix(titles: list[str], prefix: str) -> list[ClusterItem]:
+        def words(t: str) -> str:
+            return " ".join(w for w in t.split() if rng.random() > 0.3)
+
+        return [
+            ClusterItem(id=f"{prefix}{i}", title=words(rng.choice(titles)), text=words(rng.choice(titles)))
+            for i in range(400)
+        ]
+
+    quake, chips = mix(QUAKE, "q"), mix(CHIPS, "c")
+    labels = cluster([x for pair in zip(quake, chips, strict=True) for x in pair])
+    assert Counter(labels[0::2]).most_common(1)[0][1] >= 390 and Counter(labels[1::2]).most_common(1)[0][1] >= 390
+    assert Counter(labels[0::2]).most_common(1)[0][0] != Counter(labels[1::2]).most_common(1)[0][0]
