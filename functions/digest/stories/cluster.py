@@ -57,6 +57,7 @@ _TITLE_WEIGHT = 2
 _MAX_TEXT_TOKENS = 300  # the lede carries the event; later paragraphs mostly add background noise
 _MAX_DF_SHARE = 0.05  # terms in more than this share of the articles are too unspecific to propose pairs
 _MAX_DF_MIN = 50  # ... but in small batches every term may propose
+_MIN_SPECIFIC = 3  # each article's rarest terms always propose candidates
 _POSTINGS = 128  # articles per term that candidates are drawn from (see _knn_graph)
 _CHUNK = 2000  # rows per sparse product block: bounds peak memory
 _MOVE_BATCH = 512  # nodes deciding their Louvain move together (see _local_moves)
@@ -236,11 +237,7 @@ def _knn_graph(x: sp.csr_matrix, threshold: float, k: int) -> sp.csr_matrix:
     """
     n = x.shape[0]
     df = np.bincount(x.indices, minlength=x.shape[1])
-    common = df > max(_MAX_DF_MIN, _MAX_DF_SHARE * n)
-    xr = sp.csr_matrix(x @ sp.diags((~common).astype(np.float64)))
-    xr.eliminate_zeros()
-    xc = sp.csr_matrix(x @ sp.diags(common.astype(np.float64)))
-    xc.eliminate_zeros()
+    xr, xc = _split_specific(x, df, max(_MAX_DF_MIN, _MAX_DF_SHARE * n))
     hubs_t = sp.csr_matrix(_capped_postings(xr, _POSTINGS).T)
     # the specific-term score is a lower bound of the cosine: without common terms it is exact for
     # every pair a term's capped postings kept
@@ -268,6 +265,24 @@ def _knn_graph(x: sp.csr_matrix, threshold: float, k: int) -> sp.csr_matrix:
     vals = np.concatenate(all_v) if all_v else np.empty(0)
     g = sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
     return sp.csr_matrix(g.maximum(g.T))
+
+
+def _split_specific(x: sp.csr_matrix, df: np.ndarray, max_df: float) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """``x`` as specific + common parts: terms in at most ``max_df`` articles, and each row's
+    ``_MIN_SPECIFIC`` rarest terms whatever their df (a batch that is mostly one story still finds
+    candidates), are specific; the rest are common."""
+    g = x.tocoo()
+    order = np.lexsort((df[g.col], g.row))
+    row = g.row[order]
+    starts = np.r_[0, np.flatnonzero(row[1:] != row[:-1]) + 1] if len(row) else np.zeros(0, dtype=np.int64)
+    rank = np.arange(len(row)) - np.repeat(starts, np.diff(np.r_[starts, len(row)]))
+    specific = np.zeros(len(row), dtype=bool)
+    specific[order] = (df[g.col[order]] <= max_df) | (rank < _MIN_SPECIFIC)
+
+    def part(mask: np.ndarray) -> sp.csr_matrix:
+        return sp.csr_matrix((g.data[mask], (g.row[mask], g.col[mask])), shape=x.shape)
+
+    return part(specific), part(~specific)
 
 
 def _capped_postings(x: sp.csr_matrix, cap: int) -> sp.csr_matrix:
