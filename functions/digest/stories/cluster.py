@@ -485,10 +485,13 @@ def _merge_by_centroid(
     """Merge linked groups (2+ members) whose centroids agree; best pairs first, each group once a round."""
     _, labels = np.unique(labels, return_inverse=True)
     g = sp.triu(graph, 1).tocoo()
+    g_row, g_col = g.row, g.col
     for _ in range(100):
         cent, size = _centroids(x, labels)
         k = len(size)
-        a, b = labels[g.row], labels[g.col]
+        a, b = labels[g_row], labels[g_col]
+        cross = a != b  # links inside a group never count again: drop them, rounds get cheaper
+        g_row, g_col, a, b = g_row[cross], g_col[cross], a[cross], b[cross]
         # groups only: a lone article joins via _attach_loose, which wants a story of 3+ behind it
         m = (a != b) & (size[a] >= 2) & (size[b] >= 2)
         lo = np.minimum(a[m], b[m]).astype(np.int64)
