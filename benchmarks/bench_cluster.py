@@ -313,6 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="short threshold curve, 5k and 10k only")
     ap.add_argument("--scale-worker", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--cv-only", action="store_true", help="only the cross-validation section")
+    ap.add_argument("--no-cv", action="store_true", help="skip the cross-validation (it does not depend on defaults)")
     args = ap.parse_args(argv)
     if not args.data.is_file():
         sys.exit(
@@ -360,7 +361,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             cells.append(f"{f:.3f} ({p:.3f}/{r:.3f})")
         print(f"| {t:.2f}{' (default)' if t == DEFAULT_THRESHOLD else ''} | {' | '.join(cells)} |")
 
-    cross_validate(rows)
+    if not args.no_cv:
+        cross_validate(rows)
 
     sample_site_section()
 
