@@ -234,11 +234,87 @@ def sample_site_section() -> None:
     print(f"| {p:.3f} | {r:.3f} | {f:.3f} |")
 
 
+# ---------------------------------------------------------------- cross-validation by story
+
+FOLDS = 5
+CV_GRID = {  # module settings of digest.stories.cluster tried on the training folds (threshold: argument)
+    "threshold": (0.10, 0.12, 0.15),
+    "_MERGE": (0.25, 0.30, 0.35),
+    "_ATTACH": (0.08, 0.10, 0.15),
+}
+
+
+def story_folds(rows: Sequence[Row], k: int = FOLDS, seed: int = 15) -> list[set[object]]:
+    """The dev stories dealt into k folds at random (a story's items never straddle two folds)."""
+    stories = sorted({r["story"] for r in rows}, key=str)
+    random.Random(seed).shuffle(stories)
+    return [set(stories[i::k]) for i in range(k)]
+
+
+def _with_settings(items: Sequence[ClusterItem], setting: dict[str, float]) -> list[int]:
+    import digest.stories.cluster as module
+
+    saved = {name: getattr(module, name) for name in setting if name != "threshold"}
+    try:
+        for name, value in setting.items():
+            if name != "threshold":
+                setattr(module, name, value)
+        return cluster(items, threshold=setting.get("threshold"))
+    finally:
+        for name, value in saved.items():
+            setattr(module, name, value)
+
+
+def cross_validate(rows: Sequence[Row]) -> None:
+    """Tune on k-1 folds of stories (every grid setting, both inputs), measure on the held-out fold."""
+    import itertools
+
+    folds = story_folds(rows)
+    names = list(CV_GRID)
+    grid = [dict(zip(names, values, strict=True)) for values in itertools.product(*CV_GRID.values())]
+    print(
+        f"\n### Cross-validated by story ({FOLDS} folds of {len(folds[0])}-{len(folds[-1])} stories, seed 15)\n\n"
+        f"For each fold, every setting of {', '.join(f'`{n}` {CV_GRID[n]}' for n in names)} "
+        f"({len(grid)} in all) clusters the other folds' items together and the setting with the best mean "
+        "BCubed F1 over title + text and title only is kept; the held-out fold's items are then clustered "
+        "alone with it. Stories of the held-out fold are never seen while tuning.\n"
+    )
+    print("| fold | stories | items | chosen setting | title + text P / R / F1 | title only P / R / F1 |")
+    print("|---|---|---|---|---|---|")
+    held: dict[str, list[tuple[float, float, float]]] = {"tt": [], "t": []}
+    for i, fold in enumerate(folds):
+        train = [r for r in rows if r["story"] not in fold]
+        test = [r for r in rows if r["story"] in fold]
+        train_gold = [r["story"] for r in train]
+        best, best_score = grid[0], -1.0
+        for setting in grid:
+            score = sum(
+                bcubed(_with_settings(to_items(train, titles_only=t), setting), train_gold)[2] for t in (False, True)
+            )
+            if score > best_score + 1e-9:
+                best, best_score = setting, score
+        gold = [r["story"] for r in test]
+        tt = bcubed(_with_settings(to_items(test), best), gold)
+        t = bcubed(_with_settings(to_items(test, titles_only=True), best), gold)
+        held["tt"].append(tt)
+        held["t"].append(t)
+        chosen = ", ".join(f"{n.strip('_').lower()} {best[n]:.2f}" for n in names)
+        print(f"| {i + 1} | {len(fold)} | {len(test)} | {chosen} | {fmt(tt).replace('|', '/')} "
+              f"| {fmt(t).replace('|', '/')} |")  # fmt: skip
+    cells = []
+    for key in ("tt", "t"):
+        arr = np.array(held[key])
+        cells.append(" / ".join(f"{m:.3f} ± {s:.3f}" for m, s in zip(arr.mean(0), arr.std(0), strict=True)))
+    print(f"| **mean ± sd** | | | | {cells[0]} | {cells[1]} |")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=default_data_path())
     ap.add_argument("--quick", action="store_true", help="short threshold curve, 5k and 10k only")
     ap.add_argument("--scale-worker", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--cv-only", action="store_true", help="only the cross-validation section")
+    ap.add_argument("--no-cv", action="store_true", help="skip the cross-validation (it does not depend on defaults)")
     args = ap.parse_args(argv)
     if not args.data.is_file():
         sys.exit(
@@ -251,6 +327,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     rows = load(args.data)
     gold = [r["story"] for r in rows]
+    if args.cv_only:
+        cross_validate(rows)
+        return 0
     modes = {"title + text": to_items(rows), "title only": to_items(rows, titles_only=True)}
     print(
         "## Story clustering (benchmarks/bench_cluster.py)\n\n"
@@ -287,6 +366,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sweep.append((t, scores))
         print(f"| {t:.2f}{' (default)' if t == DEFAULT_THRESHOLD else ''} | {' | '.join(cells)} |")
     print(f"\n![BCubed F1, P and R against the threshold](charts/{threshold_chart(sweep, DEFAULT_THRESHOLD).name})")
+
+    if not args.no_cv:
+        cross_validate(rows)
 
     sample_site_section()
 

@@ -119,6 +119,14 @@ def test_tokenize_normalises_raw_and_preprocessed_text() -> None:
     assert tokenize("patriot win brady") == ["patriot", "win", "brady"]
 
 
+def test_tokenize_limit_reads_only_the_prefix_it_keeps() -> None:
+    text = " ".join(f"word{i} the Storm's" for i in range(5000))  # ~100k characters, many slices
+    full = tokenize(text)
+    for limit in (1, 7, 300, 10_000, 100_000):
+        assert tokenize(text, limit) == full[:limit]
+    assert tokenize("x" * 10_000 + " Ciaran", 2) == ["x" * 4096, "x" * 4096]  # no space: cut anyway
+
+
 def test_bcubed_on_dev_sample(shared_dir: Path) -> None:
     path = shared_dir / "googlenews-dev" / "googlenews-dev.jsonl"
     if not path.is_file():
@@ -167,3 +175,38 @@ def test_tfidf_counts_the_title_twice_with_sublinear_tf() -> None:
     norm = math.hypot(harbour, ferry)
     assert sorted(row.tolist()) == pytest.approx(sorted([harbour / norm, ferry / norm]), abs=1e-12)
     assert x.getrow(1).toarray()[0].tolist().count(1.0) == 1  # a lone term, L2-normalised
+
+
+def test_capped_postings_keep_at_most_the_cap_per_term() -> None:
+    import numpy as np
+    import scipy.sparse as sp
+
+    from digest.stories.cluster import _capped_postings
+
+    x = sp.random(500, 40, density=0.3, format="csr", random_state=3)
+    capped = _capped_postings(x, 16)
+    assert np.bincount(capped.indices, minlength=40).max() <= 16
+    assert (capped.multiply(x) != 0).sum() == capped.nnz  # only entries of x, at their values
+    assert (abs(capped - x.multiply(capped != 0)) > 0).nnz == 0
+
+
+def test_stories_bigger_than_the_posting_cap_hold_together() -> None:
+    # 400 articles per story, each a new mix of the story's headlines with words dropped: every story
+    # word is in far more articles than a term's capped postings (and than _MAX_DF_SHARE of them)
+    import random
+
+    rng = random.Random(15)
+
+    def mix(titles: list[str], prefix: str) -> list[ClusterItem]:
+        def words(t: str) -> str:
+            return " ".join(w for w in t.split() if rng.random() > 0.3)
+
+        return [
+            ClusterItem(id=f"{prefix}{i}", title=words(rng.choice(titles)), text=words(rng.choice(titles)))
+            for i in range(400)
+        ]
+
+    quake, chips = mix(QUAKE, "q"), mix(CHIPS, "c")
+    labels = cluster([x for pair in zip(quake, chips, strict=True) for x in pair])
+    assert Counter(labels[0::2]).most_common(1)[0][1] >= 390 and Counter(labels[1::2]).most_common(1)[0][1] >= 390
+    assert Counter(labels[0::2]).most_common(1)[0][0] != Counter(labels[1::2]).most_common(1)[0][0]
