@@ -317,6 +317,9 @@ def main(out: Path, *, serve: bool = False, api_port: int = 3000, archive_port: 
     return _serve(summary, archive, api_port, host, out)
 
 
+STOP_SECONDS = 15
+
+
 def _serve(summary: dict[str, Any], archive: Any, api_port: int, host: str, out: Path) -> int:
     import threading
 
@@ -340,14 +343,26 @@ def _serve(summary: dict[str, Any], archive: Any, api_port: int, host: str, out:
         print(f"  a reader's settings {links['preferences']}")
     print(f"  mail sent meanwhile {out / 'mail'}/*.eml")
     sys.stdout.flush()
+    def stop() -> None:
+        api.stop()
+        archive.shutdown()
+        archive.server_close()
+        aws.stop()
+
     try:
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
         print("\nstopped", flush=True)
     finally:
-        api.stop()
-        archive.shutdown()
-        archive.server_close()
-        aws.stop()
+        # Ctrl-C must end the demo even if a connection or a server thread will not let go: the
+        # servers get a bounded time to stop, then the process leaves without waiting for them.
+        stopper = threading.Thread(target=stop, name="demo-stop", daemon=True)
+        stopper.start()
+        stopper.join(STOP_SECONDS)
+        if stopper.is_alive():
+            print(f"some connections were still open after {STOP_SECONDS} s; left without them", file=sys.stderr)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
     return 0
