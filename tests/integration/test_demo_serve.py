@@ -24,6 +24,7 @@ def test_demo_serve_ends_with_addresses_that_open(tmp_path: Path) -> None:
     api, archive = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"AWS_ENDPOINT_URL", "API_BASE_URL", "ARCHIVE_BASE_URL"}}
     env["DIGEST_SERVE_QUIET"] = "1"
+    env["PYTHONFAULTHANDLER"] = "1"  # a demo that will not stop dumps its threads on SIGABRT
     out = tmp_path / "out"
     demo = subprocess.Popen(
         [sys.executable, "-m", "digest.cli", "demo", "--out", str(out), "--serve", "--port", str(api),
@@ -56,6 +57,11 @@ def test_demo_serve_ends_with_addresses_that_open(tmp_path: Path) -> None:
         assert links["this edition"].encode() in (out / "edition.html").read_bytes()  # "View in your browser"
     finally:
         demo.send_signal(signal.SIGINT)  # Ctrl-C
-        _, err = demo.communicate(timeout=60)
+        try:
+            _, err = demo.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            demo.send_signal(signal.SIGABRT)
+            _, err = demo.communicate(timeout=30)
+            raise AssertionError(f"Ctrl-C did not stop the demo; its threads:\n{err[-6000:]}") from None
     assert demo.returncode == 0, err
     assert "Traceback" not in err
