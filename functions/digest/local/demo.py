@@ -323,7 +323,7 @@ STOP_SECONDS = 15
 def _serve(summary: dict[str, Any], archive: Any, api_port: int, host: str, out: Path) -> int:
     import threading
 
-    from digest.local.serve import LocalServer
+    from digest.local.serve import LocalServer, until_interrupted
 
     aws = summary["aws"]
     try:
@@ -350,9 +350,7 @@ def _serve(summary: dict[str, Any], archive: Any, api_port: int, host: str, out:
         aws.stop()
 
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
+        until_interrupted()
         print("\nstopped", flush=True)
     finally:
         # Ctrl-C must end the demo even if a connection or a server thread will not let go: the

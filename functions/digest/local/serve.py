@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import os
 import re
+import signal
 import sys
 import threading
 import time
@@ -220,15 +221,27 @@ class LocalServer:
             self.aws.stop()
 
 
+def until_interrupted() -> None:
+    """Wait for Ctrl-C or a plain kill (SIGTERM), then return.
+
+    The handlers are set here because a script that starts a server in the background leaves
+    SIGINT ignored, and Python then never raises KeyboardInterrupt: Ctrl-C would do nothing.
+    """
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        return
+
+
 def serve(port: int = 3000, host: str = "127.0.0.1") -> None:
     """Serve the API and its pages until interrupted (Ctrl-C)."""
     server = LocalServer(port, host).start()
     print(f"Friday Digest API on {server.url} (pages: {server.url}/subscribe; docs: {server.url}/openapi.json)")
     print(f"mail that SES accepts is written to {server.mail.directory if server.mail else 'out/mail'}/")
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
+        until_interrupted()
     finally:
         server.stop()
