@@ -96,14 +96,20 @@ def build_edition(
     return edition
 
 
-def edit_edition(settings: Settings, edition_id: str, decision: Decision) -> Edition:
-    """Apply one editor's decision to a draft and rebuild it; EditError if the decision cannot apply."""
+def _draft(settings: Settings, edition_id: str) -> tuple[EditionStore, Edition]:
+    """The edition store and the draft an editor is changing; EditError unless it is a draft."""
     editions, _ = _stores(settings)
     edition = editions.get(edition_id)
     if edition is None:
         raise EditionError(f"no edition {edition_id}")
     if edition.status is not EditionStatus.draft:
         raise EditError(f"edition {edition_id} is {edition.status.value}; only a draft can be edited")
+    return editions, edition
+
+
+def edit_edition(settings: Settings, edition_id: str, decision: Decision) -> Edition:
+    """Apply one editor's decision to a draft and rebuild it; EditError if the decision cannot apply."""
+    editions, edition = _draft(settings, edition_id)
     articles = _week_articles(settings, edition, edition.window_start, edition.window_end)
     pinned_from_outside = decision.target not in {a.id for a in articles}
     if pinned_from_outside and (
@@ -127,12 +133,7 @@ COPY_LIMITS = {"subject": 90, "preheader": 110, "note": 1000}  # the renderer's 
 
 def set_copy(settings: Settings, edition_id: str, changes: dict[str, str | None], *, who: str) -> Edition:
     """Set a draft's subject, preheader or editor's note (empty text: back to the default)."""
-    editions, _ = _stores(settings)
-    edition = editions.get(edition_id)
-    if edition is None:
-        raise EditionError(f"no edition {edition_id}")
-    if edition.status is not EditionStatus.draft:
-        raise EditError(f"edition {edition_id} is {edition.status.value}; only a draft can be edited")
+    editions, edition = _draft(settings, edition_id)
     changed = []
     for field, value in changes.items():
         if field not in COPY_LIMITS:
