@@ -200,16 +200,15 @@ def settle_edition(settings: Settings, edition_id: str, *, waiting: int) -> dict
     return _outcome(settings, counts, doubts, waiting)
 
 
+def _reader_counts(counts: dict[str, int]) -> dict[str, int]:
+    """The send log's rows as reported: "pending" are rows still queued (no worker has taken them:
+    a queue not yet drained, or a crash)."""
+    return {"sent": counts.get("sent", 0), "failed": counts.get("failed", 0), "skipped": counts.get("skipped", 0),
+            "pending": counts.get("queued", 0)}  # fmt: skip
+
+
 def _outcome(settings: Settings, counts: dict[str, int], doubts: list[Doubt], waiting: int) -> dict[str, Any]:
-    # "pending": rows still queued (no worker has taken them: a queue not yet drained, or a crash)
-    return {
-        "sent": counts.get("sent", 0),
-        "failed": counts.get("failed", 0),
-        "skipped": counts.get("skipped", 0),
-        "pending": counts.get("queued", 0),
-        "waiting": waiting,
-        "in_doubt": described(settings, doubts),
-    }
+    return {**_reader_counts(counts), "waiting": waiting, "in_doubt": described(settings, doubts)}
 
 
 def described(settings: Settings, doubts: list[Doubt]) -> list[dict[str, str | None]]:
@@ -233,8 +232,7 @@ def edition_report(settings: Settings, edition_id: str) -> dict[str, Any]:
         raise SendError(f"no edition {edition_id}")
     counts, doubts = SendLog(settings.send_log_table).tally(edition_id)
     feedback = editions.stats(edition_id)
-    readers = {"sent": counts.get("sent", 0), "failed": counts.get("failed", 0), "skipped": counts.get("skipped", 0),
-               "pending": counts.get("queued", 0), "in_doubt": len(doubts)}  # fmt: skip
+    readers = {**_reader_counts(counts), "in_doubt": len(doubts)}
     events = {stat: feedback.get(stat, 0) for stat in STAT_OF_EVENT.values()}
     sent = readers["sent"]
     rates = {f"{stat}_rate": round(events[stat] / sent, 4) if sent else 0.0
