@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MJML_JS := $(VENV)/node_modules/.bin/mjml
 
-.PHONY: demo demo-serve test lint bench install clean browser-deps chromium env-vars mutants lock
+.PHONY: demo demo-serve test lint bench install clean browser-deps chromium env-vars mutants lock sam-check
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -80,3 +80,15 @@ lock: $(STAMP)
 	cd functions/requirements && for group in *.txt; do \
 	  ../../$(BIN)/uv pip compile "$$group" $(LOCK_FLAGS) -o "$${group%.txt}.lock" || exit 1; \
 	done
+
+# `sam validate --lint` and `sam build` as a deployer runs them (docs/deploy.md), with the SAM CLI in
+# its own venv (.venv/sam: its pins differ from the project's).  The build compiles bytecode with
+# CPython 3.12: from PATH, else from pyenv.
+SAM_CLI_VERSION ?= 1.170.0
+PYTHON312_DIR ?= $(shell for p in $$(command -v python3.12) $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3.12; do \
+	"$$p" -c '' 2>/dev/null && { dirname "$$p"; break; }; done)
+sam-check: $(STAMP)
+	@test -x $(VENV)/sam/bin/sam || { $(PYTHON) -m venv $(VENV)/sam && \
+	  $(VENV)/sam/bin/pip install --quiet --disable-pip-version-check aws-sam-cli==$(SAM_CLI_VERSION); }
+	SAM_CLI_TELEMETRY=0 $(VENV)/sam/bin/sam validate --lint
+	SAM_CLI_TELEMETRY=0 PATH="$(PYTHON312_DIR):$$PATH" $(VENV)/sam/bin/sam build

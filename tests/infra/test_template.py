@@ -791,8 +791,11 @@ def test_every_function_alarms_on_errors_and_throttles(metric: str, template: di
 def test_api_alarms_on_5xx_and_latency_and_the_work_queues_on_age(template: dict[str, Any]) -> None:
     api = template["Resources"]["DigestApi"]["Properties"]
     for metric in ("5XXError", "Latency"):
-        alarms = [a["Properties"] for a in _of_type(template, "AWS::CloudWatch::Alarm").values()
-                  if a["Properties"].get("Namespace") == "AWS/ApiGateway" and a["Properties"]["MetricName"] == metric]
+        alarms = [
+            a["Properties"]
+            for a in _of_type(template, "AWS::CloudWatch::Alarm").values()
+            if a["Properties"].get("Namespace") == "AWS/ApiGateway" and a["Properties"]["MetricName"] == metric
+        ]
         assert len(alarms) == 1, metric
         dimensions = {d["Name"]: d["Value"] for d in alarms[0]["Dimensions"]}
         assert dimensions["ApiName"] == api["Name"] and dimensions["Stage"] == api["StageName"]
@@ -837,65 +840,3 @@ def test_tables_of_readers_sources_editions_and_sends_are_protected(template: di
         table = template["Resources"][name]
         assert table["Properties"].get("DeletionProtectionEnabled") is True, name
         assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain", name
-
-
-# ---------------------------------------------------------------- least privilege
-
-# The store module that owns each table (the only code that calls DynamoDB on it).
-TABLE_STORES = {
-    "ArticlesTable": ["articles"],
-    "EditionsTable": ["editions"],
-    "SourcesTable": ["sources"],
-    "SubscribersTable": ["subscribers"],
-    "SendLogTable": ["sendlog"],
-    "IdempotencyTable": ["leases", "limits", "pacing"],  # and Powertools idempotency (SesEventsFunction)
-}
-POWERTOOLS_IDEMPOTENCY = {"GetItem", "PutItem", "UpdateItem", "DeleteItem"}
-
-
-def _store_operations(modules: list[str]) -> set[str]:
-    """DynamoDB operations (API names) that the store modules call on their table."""
-    names = {
-        "get_item": "GetItem", "put_item": "PutItem", "update_item": "UpdateItem", "delete_item": "DeleteItem",
-        "query": "Query", "scan": "Scan", "batch_writer": "BatchWriteItem", "batch_get_item": "BatchGetItem",
-    }  # fmt: skip
-    found: set[str] = set()
-    for module in modules:
-        code = (REPO / "functions" / "digest" / "store" / f"{module}.py").read_text()
-        found |= {names[call] for call in re.findall(r"self\.table(?:\.meta\.client)?\.(\w+)", code) if call in names}
-    return found
-
-
-def _statements(template: dict[str, Any], name: str) -> list[dict[str, Any]]:
-    policies = template["Resources"][name]["Properties"].get("Policies", [])
-    return [s for p in policies if isinstance(p, dict) and "Statement" in p for s in p["Statement"]]
-
-
-def test_functions_get_only_the_table_and_bucket_actions_the_code_calls(template: dict[str, Any]) -> None:
-    for name in FUNCTION_NAMES:
-        policies = template["Resources"][name]["Properties"].get("Policies", [])
-        templates = {key for p in policies if isinstance(p, dict) for key in p if key != "Statement"}
-        broad = {t for t in templates if t.startswith(("DynamoDB", "S3"))}
-        assert not broad, f"{name} uses SAM's {sorted(broad)}: name the actions its code calls instead"
-        for statement in _statements(template, name):
-            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-            assert not any("*" in a for a in actions), f"{name} {statement['Sid']}: no wildcard actions"
-            tables = {t for t in TABLE_STORES if t in json.dumps(statement["Resource"])}
-            if not tables:
-                continue
-            ((table,),) = [tables]
-            allowed = _store_operations(TABLE_STORES[table])
-            if table == "IdempotencyTable":
-                allowed |= POWERTOOLS_IDEMPOTENCY
-            used = {a.removeprefix("dynamodb:") for a in actions}
-            assert used <= allowed, f"{name} may {sorted(used - allowed)} on {table}, which no code calls"
-
-
-@pytest.mark.parametrize("table", sorted(TABLE_STORES))
-def test_each_operation_a_store_calls_is_granted_to_some_function(table: str, template: dict[str, Any]) -> None:
-    granted: set[str] = set()
-    for name in FUNCTION_NAMES:
-        for statement in _statements(template, name):
-            if table in json.dumps(statement["Resource"]):
-                granted |= {a.removeprefix("dynamodb:") for a in statement["Action"]}
-    assert _store_operations(TABLE_STORES[table]) <= granted, f"nobody may call some of {table}'s operations"

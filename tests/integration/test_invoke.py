@@ -20,6 +20,10 @@ from typing import Any
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "infra"))
+from aws_calls import Need, allows, foreseen, function_needs, grants, iam_actions
+
+from digest.local.cfn_yaml import load_template
 from digest.local.invoke import EVENT_FUNCTIONS
 from digest.local.motoserver import LocalAws, received_messages
 from digest.local.seed import READER, WEEK, seed, week_window
@@ -30,6 +34,7 @@ from digest.store.aws import client, plain, table
 
 REPO = Path(__file__).resolve().parents[2]
 EVENTS = REPO / "events"
+RECORDER = Path(__file__).with_name("record_aws_calls.py")
 READER_ID = subscriber_id(READER)
 MAILBOX = "unsubscribe@news.example.org"
 
@@ -44,15 +49,29 @@ def seeded(stack: LocalAws) -> Iterator[LocalAws]:
         yield stack
 
 
-def invoke(event: str, *extra: str) -> dict[str, Any]:
+def invoke(event: str, *extra: str, calls: Path | None = None) -> dict[str, Any]:
+    """`digest invoke events/EVENT`; with ``calls``, the AWS calls its handler made are written there."""
+    command = [str(RECORDER), str(calls)] if calls else ["-m", "digest.cli"]
     result = subprocess.run(
-        [sys.executable, "-m", "digest.cli", "invoke", f"events/{event}", *extra],
+        [sys.executable, *command, "invoke", f"events/{event}", *extra],
         cwd=REPO, env={**os.environ, "ALLOW_PRIVATE_FETCH": "true"}, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, (result.stdout, result.stderr[-3000:])
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
     answer: dict[str, Any] = json.loads(result.stdout)
     return answer
+
+
+def made_calls(path: Path) -> set[Need]:
+    """The recorded calls as IAM actions on the template's resources (named by their variable)."""
+    variables = load_template(REPO / "template.yaml")["Globals"]["Function"]["Environment"]["Variables"]
+    logical = {name: value["Ref"] for name, value in variables.items() if isinstance(value, dict) and "Ref" in value}
+    needs: set[Need] = set()
+    for line in path.read_text().splitlines() if path.exists() else []:
+        call = json.loads(line)
+        for action in iam_actions(f"{call['service']}:{call['operation']}"):
+            needs.add(Need(action, logical.get(call["resource"])))
+    return needs
 
 
 def reader(address: str) -> dict[str, Any] | None:
@@ -181,12 +200,22 @@ def test_every_event_file_is_run_here() -> None:
 @pytest.mark.parametrize(("event", "check", "before"), WEEK_OF_EVENTS, ids=[e for e, _, _ in WEEK_OF_EVENTS])
 def test_event_runs_through_digest_invoke(
     event: str, check: Callable[[dict[str, Any], LocalAws], None], before: Callable[[], None] | None,
-    seeded: LocalAws,
+    seeded: LocalAws, tmp_path: Path,
 ) -> None:  # fmt: skip
     if before:
         before()
     # InboundMailFunction exists when the stack has an UnsubscribeMailbox: the event's recipient
-    check(invoke(event, "--parameter-overrides", f"UnsubscribeMailbox={MAILBOX}"), seeded)
+    calls = tmp_path / "calls.jsonl"
+    check(invoke(event, "--parameter-overrides", f"UnsubscribeMailbox={MAILBOX}", calls=calls), seeded)
+    # in AWS each of these calls is made with the function's role: the role must allow it (moto
+    # does not check IAM), and the reading of the code that bounds the role must have seen it
+    function = EVENT_FUNCTIONS[event]
+    made = made_calls(calls)
+    assert made, "no AWS call was recorded"
+    refused = sorted(str(n) for n in made if not any(allows(g, n) for g in grants(function)))
+    assert not refused, f"{function}'s role refuses calls its handler made: {refused}"
+    unseen = sorted(str(n) for n in made if not foreseen(n, function_needs(function)))
+    assert not unseen, f"tests/infra/aws_calls.py does not see these calls of {function}: {unseen}"
 
 
 def test_invoke_gives_lambdas_context_and_the_templates_environment(seeded: LocalAws, tmp_path: Path) -> None:
