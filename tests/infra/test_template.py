@@ -822,7 +822,24 @@ def test_every_function_logs_json_to_a_group_with_retention(template: dict[str, 
     access = template["Resources"]["DigestApi"]["Properties"]["AccessLogSetting"]
     (group,) = resource_refs(access["DestinationArn"])
     assert groups[group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
-    assert template["Resources"]["DigestApi"]["DependsOn"] == "ApiGatewayAccount"
+    assert template["Resources"]["DigestApi"]["DependsOn"] == "ApiGatewayAccountReady"
+
+
+def test_the_account_wide_api_gateway_role_is_set_only_when_asked(template: dict[str, Any]) -> None:
+    """Setting the region's API Gateway role replaces the account's: a parameter says whether to."""
+    resources = template["Resources"]
+    assert template["Parameters"]["ManageApiGatewayAccount"]["AllowedValues"] == ["true", "false"]
+    assert template["Conditions"]["ManagesApiGatewayAccount"] == {
+        "Fn::Equals": [{"Ref": "ManageApiGatewayAccount"}, "true"]
+    }
+    for name in ("ApiGatewayAccount", "ApiGatewayLoggingRole"):
+        assert resources[name]["Condition"] == "ManagesApiGatewayAccount", name
+    ready = resources["ApiGatewayAccountReady"]
+    assert "Condition" not in ready
+    assert ready["Metadata"]["AccountSetting"]["Fn::If"][:2] == [
+        "ManagesApiGatewayAccount",
+        {"Ref": "ApiGatewayAccount"},
+    ]
 
 
 def test_no_reserved_concurrency_by_default(template: dict[str, Any]) -> None:
