@@ -59,7 +59,7 @@ LAMBDA_RUNTIME_ENV = re.compile(
     r"|LAMBDA_RUNTIME_DIR|TZ|LANG|PATH|LD_LIBRARY_PATH|PYTHONPATH)$"
 )
 # Files that never run in Lambda: the CLI and the local tooling.
-CODE_EXCLUDED = ("local/", "cli.py")
+CODE_EXCLUDED = ("local/", "cli/")
 ENV_READ = re.compile(r"""\b(?:environ\.get\(|environ\[|getenv\()\s*["']([A-Za-z_][A-Za-z0-9_]*)["']""")
 
 # ApiFunction's routes (readers) and AdminApiFunction's (editors).
@@ -383,7 +383,7 @@ def _code_env_reads() -> dict[str, list[str]]:
     reads: dict[str, list[str]] = {}
     for path in sorted(PACKAGE_DIR.rglob("*.py")):
         relative = path.relative_to(PACKAGE_DIR).as_posix()
-        if relative.startswith(CODE_EXCLUDED[0]) or relative == CODE_EXCLUDED[1]:
+        if relative.startswith(CODE_EXCLUDED):
             continue
         for variable in ENV_READ.findall(path.read_text(encoding="utf-8")):
             reads.setdefault(variable, []).append(relative)
