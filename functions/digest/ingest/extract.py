@@ -317,6 +317,15 @@ _EXTRACTION_OPTIONS: dict[str, Any] = {
     "deduplicate": False,
     "date_extraction_params": {"original_date": True, "extensive_search": False},
 }
+# Recall mode's text replaces balanced mode's when it is more than this many times as long (both after
+# the boilerplate rules).  Balanced mode drops whole blocks on some layouts (lists inside a table-laid-out
+# page, a how-to's list of things needed, list items in a blog post: extraction-dev's
+# table-style-attributes, ehow-1, keep-tabular-data), which recall mode keeps; on most pages the two
+# agree, and where recall mode is shorter it has lost the article (nytimes-5) or kept only its core.
+# Chosen by cross-validation with folds by site on extraction-dev: every fold chose 1.02
+# (bench_extract.py prints the folds).  The boilerplate rules apply to either text.
+RECALL_FALLBACK_RATIO = 1.02
+_RECALL_OPTIONS: dict[str, Any] = {**_EXTRACTION_OPTIONS, "with_metadata": False, "favor_recall": True}
 _TABLE_RULE = re.compile(r"^\|(?:\s*:?-+:?\s*\|)+$")  # trafilatura's "|---|---|" line under a table's head
 
 
@@ -329,19 +338,31 @@ def _trafilatura() -> Any:
     return trafilatura
 
 
-def _run_trafilatura(tree: HtmlElement, url: str) -> Any:
-    trafilatura = _trafilatura()
-    document = trafilatura.bare_extraction(tree, url=url, **_EXTRACTION_OPTIONS)
-    if document is None or not (getattr(document, "text", "") or "").strip():
-        # Balanced mode found nothing: try recall mode before giving up on the page.
-        recall = trafilatura.bare_extraction(tree, url=url, favor_recall=True, **_EXTRACTION_OPTIONS)
-        document = recall or document
-    return document
+def _paragraphs(document: Any, rules: Rules, title: str | None) -> list[str]:
+    """The document's paragraphs, boilerplate rules applied, table rules and a repeated headline gone."""
+    lines = (getattr(document, "text", None) or "").split("\n")
+    paragraphs = [line for line in lines if line.strip() and not _TABLE_RULE.match(line.strip())]
+    paragraphs = [normalize_text(p) for p in apply_rules(paragraphs, rules)]
+    if paragraphs and title and paragraphs[0] == title:
+        paragraphs = paragraphs[1:]  # the headline repeated as the first line
+    return paragraphs
 
 
-def extract_page(html: bytes | str, *, url: str, boilerplate: Rules = DEFAULT_BOILERPLATE) -> Extracted:
+def choose_text(text: str, recall_text: str, ratio: float = RECALL_FALLBACK_RATIO) -> str:
+    """Balanced mode's text, unless it is empty or recall mode's is more than ``ratio`` times longer."""
+    return recall_text if not text or len(recall_text) > ratio * len(text) else text
+
+
+def extract_page(
+    html: bytes | str,
+    *,
+    url: str,
+    boilerplate: Rules = DEFAULT_BOILERPLATE,
+    recall_ratio: float = RECALL_FALLBACK_RATIO,
+) -> Extracted:
     """The article in a fetched page: text without boilerplate, plus title, author, date and kind.
 
+    Balanced mode's text, or recall mode's when that is more than ``recall_ratio`` times as long.
     A page with no recognisable article gives an ``Extracted`` with empty ``text``.
     """
     result = Extracted(url=url)
@@ -362,7 +383,8 @@ def extract_page(html: bytes | str, *, url: str, boilerplate: Rules = DEFAULT_BO
     published_meta = _published(tree, None)
 
     prune_tree(tree, rules)
-    document = _run_trafilatura(tree, url)
+    trafilatura = _trafilatura()
+    document = trafilatura.bare_extraction(tree, url=url, **_EXTRACTION_OPTIONS)
     if document is None:
         result.published = published_meta
         return result
@@ -375,10 +397,8 @@ def extract_page(html: bytes | str, *, url: str, boilerplate: Rules = DEFAULT_BO
     result.image = None if is_tracker(image) else image
     result.published = published_meta or _published(tree, document.date)
 
-    lines = (document.text or "").split("\n")
-    paragraphs = [line for line in lines if line.strip() and not _TABLE_RULE.match(line.strip())]
-    paragraphs = apply_rules(paragraphs, rules)
-    if paragraphs and result.title and normalize_text(paragraphs[0]) == result.title:
-        paragraphs = paragraphs[1:]  # the headline repeated as the first line
-    result.text = "\n\n".join(normalize_text(p) for p in paragraphs)
+    recall = trafilatura.bare_extraction(tree, url=url, **_RECALL_OPTIONS)
+    text = "\n\n".join(_paragraphs(document, rules, result.title))
+    recall_text = "\n\n".join(_paragraphs(recall, rules, result.title))
+    result.text = choose_text(text, recall_text, recall_ratio)
     return result
