@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from digest.ingest.extract import RECALL_FALLBACK_RATIO, choose_text, extract_page
 
 ESSAY = [
@@ -64,3 +66,53 @@ def test_choose_text() -> None:
     assert choose_text(balanced, "y" * 1000, math.inf) == balanced
     assert choose_text("", "y", math.inf) == "y"  # an empty balanced text always falls back
     assert 1.0 <= RECALL_FALLBACK_RATIO < 1.5
+
+
+TRAVEL = [
+    "The ferry left Oban at seven, an hour late, with a deck full of sheep and two cyclists who had missed the "
+    "earlier boat. By the time we reached Craignure the rain had settled in for the day.",
+    "Mull is not an island that hurries. The single-track road to Fionnphort winds for thirty-five miles along "
+    "lochs and over moorland, and every passing place is an invitation to stop and look.",
+    "We stayed three nights in Tobermory, in a guesthouse above the harbour whose owner had lived on the island "
+    "for forty years and still called the mainland 'across the water'.",
+]
+AFTERWORD = [
+    "I wrote this piece in the spring of 2019, before the ferry timetable changed. The crossing from Oban now "
+    "runs every two hours in summer, and the road to Fionnphort has new passing places.",
+    "Some readers have asked where we stayed: the guesthouse has since closed, but the harbour still has a "
+    "dozen rooms to let, and the island's tourist office keeps a list.",
+]
+
+
+def _page(body: str, title: str) -> str:
+    return (
+        f'<html lang="en"><head><title>{title}</title></head><body><header><a href="/">Slow Travel</a></header>'
+        f'<main><article><h1>{title}</h1><p class="byline">By Ailsa Grant</p>{body}</article></main>'
+        "<footer>© Slow Travel</footer></body></html>"
+    )
+
+
+@pytest.mark.parametrize("heading", ["<h3>A note from the author:</h3>", "<p><strong>A word from Ailsa</strong></p>"])
+def test_an_afterword_heading_is_not_a_donation_appeal(heading: str) -> None:
+    """A travel blog's "A note from the author:" heads more of the post, not an appeal: nothing after it
+    asks for support, so it is not cut (the seed's "A Message from The Moscow Times:" still is)."""
+    body = "".join(f"<p>{p}</p>" for p in TRAVEL) + heading + "".join(f"<p>{p}</p>" for p in AFTERWORD)
+    text = extract_page(_page(body, "Three days on Mull"), url="https://slowtravel.example.net/2019/05/mull").text
+    for paragraph in [*TRAVEL, *AFTERWORD]:
+        assert paragraph in text, f"lost: {paragraph[:40]}"
+
+
+def test_an_open_letter_keeps_its_salutation_and_body() -> None:
+    """A column written as a letter to the readers, asking for nothing, is the article."""
+    letter = [
+        "After eleven years and some four hundred columns, this is my last one. I have been asked more than once "
+        "what I will miss, and the honest answer is the post bag.",
+        "Dear readers,",
+        "You wrote to me about potholes and poetry, about your grandmothers' recipes and your neighbours' hedges. "
+        "You corrected my Latin twice and my geography more often than I care to admit.",
+        "Thank you for reading, for arguing and for the cake recipe from Mrs Dunbar of Tobermory, which I still make "
+        "every Christmas.",
+    ]
+    body = "".join(f"<p>{p}</p>" for p in letter)
+    text = extract_page(_page(body, "My last column"), url="https://slowtravel.example.net/2024/01/last").text
+    assert text.split("\n\n") == letter

@@ -727,13 +727,21 @@ def test_boilerplate_rule_semantics() -> None:
         "Read more",
         "Second paragraph.",
         "A Message from Someone:",
-        "Appeal.",
+        "Please support our work with a monthly donation.",
         "Monthly",
     ]
     assert apply_rules(paragraphs) == [long_para.strip(), "Second paragraph."]
+    # An appeal: heading is article text when nothing after it asks for support or a sign-up.
+    afterword = [long_para, "A note from the author:", "I wrote this in 2019; the ferry timetable has changed."]
+    assert apply_rules(afterword) == [p.strip() for p in afterword]
     # A cut rule never empties an article: at the top it drops only its own paragraph.
+    assert apply_rules(["Dear readers,", "Our work depends on your support: please donate."]) == [
+        "Our work depends on your support: please donate."
+    ]
+    # ... and an open letter that asks for nothing keeps its salutation.
     assert apply_rules(["Dear readers,", "Our editor writes to you this week."]) == [
-        "Our editor writes to you this week."
+        "Dear readers,",
+        "Our editor writes to you this week.",
     ]
     # Custom rules: bare patterns drop, cut: truncates.
     assert apply_rules([long_para, "Advert", "x", "THE END", "y"], ["^advert$", "cut:^the end$"]) == [
@@ -742,7 +750,7 @@ def test_boilerplate_rule_semantics() -> None:
     ]
     with pytest.raises(ValueError, match="invalid boilerplate rule"):
         compile_rules(("cut:([unclosed",))
-    assert all(rule.startswith(("cut:", "drop:")) for rule in DEFAULT_BOILERPLATE)
+    assert all(rule.startswith(("cut:", "drop:", "appeal:")) for rule in DEFAULT_BOILERPLATE)
 
 
 def test_a_see_also_section_heading_is_article_text() -> None:
