@@ -116,3 +116,18 @@ def test_an_open_letter_keeps_its_salutation_and_body() -> None:
     body = "".join(f"<p>{p}</p>" for p in letter)
     text = extract_page(_page(body, "My last column"), url="https://slowtravel.example.net/2024/01/last").text
     assert text.split("\n\n") == letter
+
+
+def test_reporting_about_a_newsletter_is_not_a_sign_up_box() -> None:
+    """A sign-up box speaks of "our" newsletter; a story's "The newsletter is written by ..." is reporting."""
+    story = [
+        "A local news newsletter founded in a kitchen in Leith two years ago has passed 40,000 subscribers, its "
+        "founders said on Tuesday, making it one of the largest independent titles in Scotland.",
+        "The newsletter is written by two former Financial Times reporters and goes out every weekday at six in "
+        "the morning, with a longer edition on Saturdays.",
+        "Both founders said advertising now covers their salaries, and that they plan to hire a court reporter in "
+        "the spring.",
+    ]
+    body = "".join(f"<p>{p}</p>" for p in story)
+    text = extract_page(_page(body, "Leith newsletter passes 40,000 readers"), url="https://media.example.co.uk/a").text
+    assert text.split("\n\n") == story

@@ -51,8 +51,8 @@ DEFAULT_BOILERPLATE: tuple[str, ...] = (
     r"drop:^(?:sign up|subscribe|register)(?: now| today| here)? (?:for|to) (?:our|the|my)\b"
     r".{0,60}\bnewsletters?\b",
     r"drop:^(?:get|receive) (?:our|the) .{0,50}\bnewsletters?\b.{0,80}$",
-    r"drop:^(?:our|this|the) (?:free )?(?:daily |weekly |monthly )?newsletters? "
-    r"(?:contains|brings|delivers|is)\b",
+    # A box speaks of "our" or "this" newsletter; "The newsletter is ..." opens reporting about one.
+    r"drop:^(?:our|this) (?:free )?(?:daily |weekly |monthly )?newsletters? (?:contains|brings|delivers|is)\b",
     r"drop:^subscribers agree to\b",
     r"drop:^by (?:signing up|subscribing|clicking)\b.{0,200}\b(?:privacy|terms)\b",
     r"drop:^(?:preview|subscribe|sign up)$",
