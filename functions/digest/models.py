@@ -52,10 +52,10 @@ class Source(BaseModel):
     @field_validator("boilerplate")
     @classmethod
     def _rules_compile(cls, rules: list[str]) -> list[str]:
-        """Rules are "drop:REGEX" or "cut:REGEX"; a broken one is refused when configured, not at ingest."""
+        """Rules are "drop:", "cut:" or "appeal:" REGEX; a broken one is refused when configured, not at ingest."""
         for rule in rules:
             try:
-                re.compile(rule.removeprefix("drop:").removeprefix("cut:"))
+                re.compile(rule.removeprefix("drop:").removeprefix("cut:").removeprefix("appeal:"))
             except re.error as error:
                 raise ValueError(f"boilerplate rule {rule!r} is not a valid pattern: {error}") from error
         return rules
