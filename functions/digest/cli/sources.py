@@ -255,8 +255,9 @@ def add_commands(commands: argparse._SubParsersAction, add: AddCommand) -> None:
     src.add_argument("--poll-minutes", type=int, default=60)
     src.add_argument("--paused", action="store_true", help="keep the source but do not poll it")
     src.add_argument("--boilerplate", action="append", default=[], metavar="RULE",
-                     help='extra extraction rule for this site: "drop:REGEX" (a paragraph) or "cut:REGEX" '
-                     "(it and all after it); repeat for more")  # fmt: skip
+                     help='extra extraction rule for this site: "drop:REGEX" (a paragraph), "cut:REGEX" '
+                     '(it and all after it) or "appeal:REGEX" (a cut only when what follows asks for support); '
+                     "repeat for more")  # fmt: skip
     imp = add(sources, "import", cmd_sources_import, "add many sources from OPML (a feed reader's export) or "
               "CSV (feed_url plus optional id, name, authority, kind, poll_minutes)")  # fmt: skip
     imp.add_argument("file", metavar="FILE")
