@@ -45,6 +45,8 @@ def local_names(settings: Settings) -> dict[str, str]:
         "IngestDeadLetterQueue": f"{LOCAL_QUEUE_NAMES['ingest']}-dlq",
         "SendQueue": LOCAL_QUEUE_NAMES["send"],
         "SendDeadLetterQueue": f"{LOCAL_QUEUE_NAMES['send']}-dlq",
+        "NoticesQueue": LOCAL_QUEUE_NAMES["notices"],
+        "NoticesDeadLetterQueue": f"{LOCAL_QUEUE_NAMES['notices']}-dlq",
         "SesConfigurationSet": settings.ses_configuration_set,
     }
 
