@@ -305,3 +305,28 @@ def test_an_empty_week_says_so_on_the_review_and_stats_pages(server: Any, browse
     assert page.get_by_text("No clicks yet.").count() == 2
     fits(page, 375)
     page.close()
+
+
+@pytest.mark.parametrize("width", sorted(WIDTHS))
+def test_the_desk_imports_readers_from_a_chosen_csv_file(
+    server: Any, browser: Any, width: int, tmp_path: Path
+) -> None:
+    """The readers page's file input, as an editor uses it: choose a file, press Import (no JavaScript)."""
+    from digest.api.desk import desk_link
+
+    upload = tmp_path / "readers.csv"
+    upload.write_text(f"email,name\nfile.{width}@example.com,=Formula\nnot-an-address,x\n", encoding="utf-8-sig")
+    context = browser.new_context(viewport={"width": width, "height": 900}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{desk_link(get_settings())}/subscribers")
+    page.get_by_label("A CSV file (UTF-8, up to 5 MB)").set_input_files(str(upload))
+    press(page.get_by_role("button", name="Import"))
+    page.get_by_role("status").filter(has_text="Imported 1, unchanged 0, not imported 1.").wait_for()
+    fits(page, width)
+    reader = SubscriberStore(get_settings().subscribers_table).get(subscriber_id(f"file.{width}@example.com"))
+    assert reader and reader.name == "=Formula" and reader.status is SubscriberStatus.confirmed
+    # nothing chosen and nothing pasted: a plain error on the same page, which stays usable
+    press(page.get_by_role("button", name="Import"))
+    page.locator(".error").wait_for()
+    assert "email" in page.locator(".error").inner_text()
+    context.close()

@@ -611,12 +611,12 @@ class TestAdminSources:
 # ---------------------------------------------------------------- editions, review page
 
 
-def seeded_edition() -> Edition:
-    """A small draft edition of a past week, built from imported articles (once per module)."""
+def seeded_edition(weeks_back: int = 2) -> Edition:
+    """A small draft edition of a past week, built from imported articles (once per module and week)."""
     settings = get_settings()
     now = datetime.now(UTC)
     week, start, _ = edition_window(None, timezone=settings.newsroom_timezone, send_day=settings.send_day,
-                                    send_hour=settings.send_hour, now=now - timedelta(days=14))  # fmt: skip
+                                    send_hour=settings.send_hour, now=now - timedelta(weeks=weeks_back))  # fmt: skip
     from digest.store.editions import EditionStore
 
     existing = EditionStore(settings.editions_table, settings.archive_bucket).get(week)
@@ -628,7 +628,7 @@ def seeded_edition() -> Edition:
     for n, topic in enumerate(topics):
         for m, outlet in enumerate(["Herald", "Courier"][: 2 if n < 3 else 1]):
             published = (start + timedelta(hours=10 + 20 * n + m)).isoformat()
-            url = f"https://{outlet.lower()}.example.org/{n}"
+            url = f"https://{outlet.lower()}.example.org/{week}/{n}"
             lines.append(json.dumps({"url": url, "title": topic, "text": f"{topic}. {outlet} reports the details.",
                                      "source": outlet, "published": published}))  # fmt: skip
     assert all("id" in r for r in import_articles(settings, lines))

@@ -265,3 +265,37 @@ def test_desk_imports_an_uploaded_csv_file_with_the_pastes_limits_and_errors(sta
     # a paste still works beside the file input
     pasted = post(base, {"action": "import", "csv": "email\npasted.too@example.com\n"})
     assert "Imported 1, unchanged 0, not imported 0." in str(pasted["body"])
+
+
+def test_a_reopened_and_edited_edition_never_sends_a_variant_rendered_before(stack: LocalAws) -> None:
+    """Per-section emails are rendered once and kept for the send: one kept before "Back to draft"
+    (or `digest edition reopen`) and an edit must not be what readers of that variant get."""
+    from digest.cli import main
+    from digest.render.publish import email_variant
+
+    settings = get_settings()
+    editions = EditionStore(settings.editions_table, settings.archive_bucket)
+    edition = seeded_edition(weeks_back=5)
+    review = f"/review/{review_token(settings, edition.id)}"
+    storm = next(s for s in edition.stories() if "Storm" in s.headline)
+    variant = frozenset({next(sec.key for sec in edition.sections if storm in sec.stories)})
+
+    def approved_variant_text() -> str:
+        assert post(review, {"action": "approve", "confirm": "yes"})["statusCode"] == 303
+        approved = editions.get(edition.id)
+        assert approved and approved.status.value == "approved"
+        return email_variant(settings, approved, variant).text  # what a send renders, or finds kept
+
+    first = approved_variant_text()
+    assert storm.summary in first
+    reopenings = [
+        lambda: post(review, {"action": "reopen"}),  # the review page's "Back to draft"
+        lambda: main(["edition", "reopen", edition.id]),  # the CLI
+    ]
+    for n, reopen in enumerate(reopenings):
+        reopen()
+        assert editions.get(edition.id).status.value == "draft"  # type: ignore[union-attr]
+        summary = f"Rivers burst their banks overnight ({n})."
+        assert post(review, {"action": "summary", "target": storm.lead.id, "text": summary})["statusCode"] == 303
+        text = approved_variant_text()
+        assert summary in text and storm.summary not in text, text
