@@ -181,8 +181,8 @@ def desk_subscribers(
 
 @router.post(
     "/desk/<token>/subscribers",
-    summary="A control of the readers page: add (email, name), unsubscribe or erase (reader), import (csv: "
-    "pasted, or a file sent as multipart/form-data)",
+    summary="A control of the readers page: add (email, name), unsubscribe or erase (reader), import (csv "
+    "pasted, or csv_file); posted as multipart/form-data or as an urlencoded form",
     tags=["pages"],
     responses={200: _html("The readers page, saying what was done"), **_errors(400, 404, 413, 422)},
 )

@@ -104,7 +104,7 @@ class BackgroundDrain:
         *,
         function_name: str,
         after: Callable[[], object] | None = None,
-        interval: float = 1.0,
+        interval: float = 5.0,
     ) -> None:
         self.queue_url, self.handler, self.function_name = queue_url, handler, function_name
         self.after, self.interval = after, interval

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +52,11 @@ def local_names(settings: Settings) -> dict[str, str]:
     }
 
 
+@cache
 def function_timeout(logical_id: str, template_path: Path = TEMPLATE) -> int:
-    """A function's Timeout in the template (its own, else the Globals'), as Lambda would enforce it."""
+    """A function's Timeout in the template (its own, else the Globals'), as Lambda would enforce it.
+    Read once per process: parsing the template takes half a second, and `digest serve` drains its
+    notices queue every second."""
     template = load_template(template_path)
     own = template["Resources"].get(logical_id, {}).get("Properties", {}).get("Timeout")
     return int(own or template.get("Globals", {}).get("Function", {}).get("Timeout", 3))
