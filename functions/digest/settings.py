@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     archive_bucket: str = "digest-archive"
     ingest_queue_url: str = ""
     send_queue_url: str = ""
+    notices_queue_url: str = ""  # confirmation mails the public API queues for the notice worker
     ses_configuration_set: str = "digest-events"
     send_dispatch_function: str = ""  # the CLI starts a send on AWS through it (a stack output)
 

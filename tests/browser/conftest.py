@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 
@@ -109,3 +110,39 @@ def render_tests() -> ModuleType:
         sys.modules[name] = module
         spec.loader.exec_module(module)
     return sys.modules[name]
+
+
+THIN_WEEK_TOPICS = ["Tram strike halts the city", "Council passes the harbour budget", "Storm floods the west coast",
+                    "Museum reopens its maritime gallery"]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def thin_week() -> Callable[[int], str]:
+    """``thin_week(n)`` imports a thin week of articles ``n`` weeks ago (four stories from two outlets:
+    the review page warns before approving it) into the current stack, and returns the week's id."""
+    from digest.ingest.service import import_articles
+    from digest.settings import get_settings
+    from digest.stories.window import edition_window
+
+    def imported(weeks_back: int) -> str:
+        settings = get_settings()
+        then = datetime.now(UTC) - timedelta(weeks=weeks_back)
+        week, start, _ = edition_window(None, timezone=settings.newsroom_timezone, send_day=settings.send_day,
+                                        send_hour=settings.send_hour, now=then)  # fmt: skip
+        lines = [
+            json.dumps(
+                {
+                    "url": f"https://{outlet.lower()}.example.org/{week}/{n}",
+                    "title": topic,
+                    "source": outlet,
+                    "text": f"{topic}. {outlet} reports the details.",
+                    "published": (start + timedelta(hours=10 + 20 * n + m)).isoformat(),
+                }
+            )
+            for n, topic in enumerate(THIN_WEEK_TOPICS)
+            for m, outlet in enumerate(["Herald", "Courier"][: 2 if n < 3 else 1])
+        ]
+        import_articles(settings, lines)
+        return week
+
+    return imported

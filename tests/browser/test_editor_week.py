@@ -12,11 +12,10 @@ window.  Skips, saying why, when Playwright for Python or Chromium is missing (n
 from __future__ import annotations
 
 import email
-import json
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email import policy
 from pathlib import Path
@@ -25,7 +24,6 @@ from typing import Any
 import pytest
 
 from digest.handlers import build_edition
-from digest.ingest.service import import_articles
 from digest.local.context import invoke
 from digest.local.motoserver import LocalAws, ReceivedMessage, received_messages
 from digest.local.run import send_all
@@ -96,39 +94,16 @@ def press(button: Any) -> None:
     button.click()
 
 
-def import_week(weeks_back: int) -> str:
-    """A thin week of articles (four stories, two outlets) ``weeks_back`` weeks ago; returns its id."""
-    settings = get_settings()
-    then = datetime.now(UTC) - timedelta(weeks=weeks_back)
-    week, start, _ = edition_window(None, timezone=settings.newsroom_timezone, send_day=settings.send_day,
-                                    send_hour=settings.send_hour, now=then)  # fmt: skip
-    topics = ["Tram strike halts the city", "Council passes the harbour budget", "Storm floods the west coast",
-              "Museum reopens its maritime gallery"]  # fmt: skip
-    lines = [
-        json.dumps(
-            {
-                "url": f"https://{outlet.lower()}.example.org/{week}/{n}",
-                "title": topic,
-                "source": outlet,
-                "text": f"{topic}. {outlet} reports the details.",
-                "published": (start + timedelta(hours=10 + 20 * n + m)).isoformat(),
-            }
-        )
-        for n, topic in enumerate(topics)
-        for m, outlet in enumerate(["Herald", "Courier"][: 2 if n < 3 else 1])
-    ]
-    import_articles(settings, lines)
-    return week
-
-
 def new_mail(endpoint: str, before: int, to: str) -> list[ReceivedMessage]:
     return [m for m in received_messages(endpoint)[before:] if to in m.destinations]
 
 
 @pytest.mark.parametrize("width", sorted(WIDTHS))
-def test_the_editors_week_from_build_to_stats(server: Any, browser: Any, stack: LocalAws, width: int) -> None:
+def test_the_editors_week_from_build_to_stats(
+    server: Any, browser: Any, stack: LocalAws, thin_week: Callable[[int], str], width: int
+) -> None:
     settings = get_settings()
-    week = import_week(WIDTHS[width])
+    week = thin_week(WIDTHS[width])
 
     # Build: the real weekly handler, which mails the editors.
     before = len(received_messages(stack.endpoint))
@@ -330,3 +305,28 @@ def test_an_empty_week_says_so_on_the_review_and_stats_pages(server: Any, browse
     assert page.get_by_text("No clicks yet.").count() == 2
     fits(page, 375)
     page.close()
+
+
+@pytest.mark.parametrize("width", sorted(WIDTHS))
+def test_the_desk_imports_readers_from_a_chosen_csv_file(
+    server: Any, browser: Any, width: int, tmp_path: Path
+) -> None:
+    """The readers page's file input, as an editor uses it: choose a file, press Import (no JavaScript)."""
+    from digest.api.desk import desk_link
+
+    upload = tmp_path / "readers.csv"
+    upload.write_text(f"email,name\nfile.{width}@example.com,=Formula\nnot-an-address,x\n", encoding="utf-8-sig")
+    context = browser.new_context(viewport={"width": width, "height": 900}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{desk_link(get_settings())}/subscribers")
+    page.get_by_label("A CSV file (UTF-8, up to 5 MB)").set_input_files(str(upload))
+    press(page.get_by_role("button", name="Import"))
+    page.get_by_role("status").filter(has_text="Imported 1, unchanged 0, not imported 1.").wait_for()
+    fits(page, width)
+    reader = SubscriberStore(get_settings().subscribers_table).get(subscriber_id(f"file.{width}@example.com"))
+    assert reader and reader.name == "=Formula" and reader.status is SubscriberStatus.confirmed
+    # nothing chosen and nothing pasted: a plain error on the same page, which stays usable
+    press(page.get_by_role("button", name="Import"))
+    page.locator(".error").wait_for()
+    assert "email" in page.locator(".error").inner_text()
+    context.close()

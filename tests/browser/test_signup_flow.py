@@ -8,12 +8,11 @@ Skips, saying why, when Playwright for Python or /usr/bin/chromium is missing (n
 from __future__ import annotations
 
 import email
-import json
 import os
 import re
 import shutil
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+import time
+from collections.abc import Callable, Iterator
 from email import policy
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,6 @@ from typing import Any
 import pytest
 
 from digest.api.review import review_link
-from digest.ingest.service import import_articles
 from digest.local.motoserver import LocalAws
 from digest.local.serve import LocalServer
 from digest.mail.service import mail_reader
@@ -31,7 +29,6 @@ from digest.settings import get_settings
 from digest.store.editions import EditionStore
 from digest.store.subscribers import SubscriberStore
 from digest.stories.service import build_edition
-from digest.stories.window import edition_window
 
 pytestmark = pytest.mark.browser
 
@@ -66,8 +63,12 @@ def signup_browser() -> Iterator[Any]:
 
 
 def mail_for(server: LocalServer, address: str) -> email.message.EmailMessage:
+    """The latest mail to ``address`` in out/mail, waiting (10 s at most) as a reader would: the
+    confirmation mail is sent by the notice worker a moment after the sign-up's reply."""
     directory = server.out_dir / "mail"
-    files = sorted(directory.glob(f"*-{address}.eml"))
+    deadline = time.monotonic() + 10
+    while not (files := sorted(directory.glob(f"*-{address}.eml"))) and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert files, f"no mail to {address} in {directory}: {sorted(p.name for p in directory.glob('*'))}"
     return email.message_from_bytes(files[-1].read_bytes(), policy=policy.default)  # type: ignore[return-value]
 
@@ -125,35 +126,18 @@ def test_reader_signs_up_confirms_changes_preferences_and_unsubscribes(
     context.close()
 
 
-def seed_edition() -> Edition:
+def seed_edition(thin_week: Callable[[int], str]) -> Edition:
+    """A thin week three weeks ago, built (once per module)."""
     settings = get_settings()
-    three_weeks_ago = datetime.now(UTC) - timedelta(days=21)
-    week, start, _ = edition_window(None, timezone=settings.newsroom_timezone, send_day=settings.send_day,
-                                    send_hour=settings.send_hour, now=three_weeks_ago)  # fmt: skip
+    week = thin_week(3)
     existing = EditionStore(settings.editions_table, settings.archive_bucket).get(week)
-    if existing:
-        return existing
-    topics = ["Tram strike halts the city", "Council passes the harbour budget", "Storm floods the west coast",
-              "Museum reopens its maritime gallery"]  # fmt: skip
-    lines = [
-        json.dumps(
-            {
-                "url": f"https://{outlet.lower()}.example.org/{n}",
-                "title": topic,
-                "source": outlet,
-                "text": f"{topic}. {outlet} reports the details.",
-                "published": (start + timedelta(hours=10 + 20 * n + m)).isoformat(),
-            }
-        )
-        for n, topic in enumerate(topics)
-        for m, outlet in enumerate(["Herald", "Courier"][: 2 if n < 3 else 1])
-    ]
-    import_articles(settings, lines)
-    return build_edition(settings, week)
+    return existing or build_edition(settings, week)
 
 
-def test_editor_pins_a_story_and_approves_on_the_review_page(server: LocalServer, signup_browser: Any) -> None:
-    edition = seed_edition()
+def test_editor_pins_a_story_and_approves_on_the_review_page(
+    server: LocalServer, signup_browser: Any, thin_week: Callable[[int], str]
+) -> None:
+    edition = seed_edition(thin_week)
     assert edition.status is EditionStatus.draft
     museum = next(s for s in edition.stories() if "Museum" in s.headline)
     url = review_link(get_settings(), edition.id)

@@ -639,7 +639,7 @@ def test_sqs_visibility_is_six_times_the_consumer_timeout(template: dict[str, An
             queue = queues[event["Properties"]["Queue"]["Fn::GetAtt"][0]]["Properties"]
             assert queue["VisibilityTimeout"] >= 6 * props["Timeout"], f"{name}: visibility too short"
             assert event["Properties"].get("FunctionResponseTypes") == ["ReportBatchItemFailures"], name
-    assert consumers == 2
+    assert consumers == 3
 
 
 def test_every_schedule_has_the_newsroom_time_zone(template: dict[str, Any]) -> None:

@@ -6,6 +6,8 @@ import email
 import itertools
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email import policy
 from typing import Any, ClassVar
@@ -19,7 +21,8 @@ from digest.api.review import review_link, review_token
 from digest.ingest.service import import_articles
 from digest.local.context import LocalContext
 from digest.local.motoserver import LocalAws, received_messages
-from digest.models import Edition, EditionStatus, SubscriberStatus
+from digest.local.run import deliver_notices
+from digest.models import Edition, EditionStatus, PendingSignup, Subscriber, SubscriberStatus
 from digest.readers import subscriber_id
 from digest.settings import REPO_ROOT, get_settings
 from digest.store.aws import client, items, table
@@ -106,6 +109,8 @@ def store() -> SubscriberStore:
 
 
 def mails_to(stack: LocalAws, address: str) -> list[email.message.EmailMessage]:
+    """The mail SES accepted for ``address``, once the notice worker has run on what sign-ups queued."""
+    deliver_notices(get_settings())
     found = [m for m in received_messages(stack.endpoint) if address in m.destinations[0]]
     return [email.message_from_string(m.raw, policy=policy.default) for m in found]  # type: ignore[misc]
 
@@ -175,6 +180,11 @@ class TestSignUp:
         assert len(mails_to(stack, "twice@example.com")) == 1
         reader = store().get(subscriber_id("twice@example.com"))
         assert reader and len(reader.consents) == 3  # every request is on record; only one mail went out
+
+    def test_erased_and_signed_up_again_within_the_hour_is_not_mailed_again(self, stack: LocalAws) -> None:
+        subscriptions.erase_reader(get_settings(), subscribed(stack, "erased.again@example.com"))
+        assert sign_up("erased.again@example.com")["statusCode"] == 202
+        assert len(mails_to(stack, "erased.again@example.com")) == 1
 
     def test_twenty_sign_ups_per_ip_per_hour_then_429(self, stack: LocalAws) -> None:
         assert subscriptions.SIGNUPS_PER_IP_PER_HOUR == 20  # the README's figure, unpatched below
@@ -601,12 +611,12 @@ class TestAdminSources:
 # ---------------------------------------------------------------- editions, review page
 
 
-def seeded_edition() -> Edition:
-    """A small draft edition of a past week, built from imported articles (once per module)."""
+def seeded_edition(weeks_back: int = 2) -> Edition:
+    """A small draft edition of a past week, built from imported articles (once per module and week)."""
     settings = get_settings()
     now = datetime.now(UTC)
     week, start, _ = edition_window(None, timezone=settings.newsroom_timezone, send_day=settings.send_day,
-                                    send_hour=settings.send_hour, now=now - timedelta(days=14))  # fmt: skip
+                                    send_hour=settings.send_hour, now=now - timedelta(weeks=weeks_back))  # fmt: skip
     from digest.store.editions import EditionStore
 
     existing = EditionStore(settings.editions_table, settings.archive_bucket).get(week)
@@ -618,7 +628,7 @@ def seeded_edition() -> Edition:
     for n, topic in enumerate(topics):
         for m, outlet in enumerate(["Herald", "Courier"][: 2 if n < 3 else 1]):
             published = (start + timedelta(hours=10 + 20 * n + m)).isoformat()
-            url = f"https://{outlet.lower()}.example.org/{n}"
+            url = f"https://{outlet.lower()}.example.org/{week}/{n}"
             lines.append(json.dumps({"url": url, "title": topic, "text": f"{topic}. {outlet} reports the details.",
                                      "source": outlet, "published": published}))  # fmt: skip
     assert all("id" in r for r in import_articles(settings, lines))
@@ -829,34 +839,128 @@ class TestSignUpCannotTamper:
         assert reader and reader.status is SubscriberStatus.unsubscribed
         assert (reader.name, reader.timezone) == ("Lee", None)
 
-    def test_a_sign_up_does_the_same_work_whatever_the_address_state(self, stack: LocalAws) -> None:
-        """Timing told confirmed and suppressed addresses apart: they skipped the database writes."""
-        subscribed(stack, "state.confirmed@example.com")
-        subscribed(stack, "state.suppressed@example.com")
-        admin("PUT", f"/admin/subscribers/{subscriber_id('state.suppressed@example.com')}/status",
-              {"status": "suppressed"})  # fmt: skip
-        reader_id = subscribed(stack, "state.left@example.com")
-        call(api_event("POST", f"/unsubscribe/{mailed_links(reader_id)[0]}"))
-        sign_up("state.pending@example.com")
-        calls: list[str] = []
-
-        def count(event_name: str, **_: Any) -> None:
-            calls.append(event_name.rsplit(".", 1)[1])
-
-        clients = [table(get_settings().subscribers_table).meta.client,
-                   table(get_settings().idempotency_table).meta.client]  # fmt: skip
-        for each in clients:
-            each.meta.events.register("before-call.dynamodb", count)
-        work = {}
-        try:
-            for state in ("confirmed", "suppressed", "left", "pending", "new"):
+    def test_a_sign_up_makes_the_same_aws_calls_whatever_the_address_state(self, stack: LocalAws) -> None:
+        """Timing told address states apart (#14 finding 4): confirmed and suppressed addresses skipped
+        the database writes, then the confirmation mail (sent for some states only) inside the request.
+        Every AWS call any client makes during the request is recorded: the sequences must be equal."""
+        now = datetime.now(UTC)
+        for state, status in (("confirmed", SubscriberStatus.confirmed), ("suppressed", SubscriberStatus.suppressed),
+                              ("left", SubscriberStatus.unsubscribed), ("erased", SubscriberStatus.erased)):
+            address = f"state.{state}@example.com"
+            store().put(Subscriber(id=subscriber_id(address), email=address, status=status, created=now, updated=now))
+        sign_up("state.pending@example.com")  # its mail for this hour is spent
+        sign_up("state.warm-up@example.com")  # the process's first sign-up looks the queue's URL up once
+        deliver_notices(get_settings())
+        states = ("confirmed", "suppressed", "left", "pending", "erased", "new")
+        mailed_before = {state: len(mails_to(stack, f"state.{state}@example.com")) for state in states}
+        work: dict[str, list[str]] = {}
+        with recorded_aws_calls() as calls:
+            for state in states:
                 calls.clear()
-                sign_up(f"state.{state}@example.com")
+                assert sign_up(f"state.{state}@example.com")["statusCode"] == 202
                 work[state] = list(calls)
-        finally:
-            for each in clients:
-                each.meta.events.unregister("before-call.dynamodb", count)
-        assert work["confirmed"] == work["suppressed"] == work["left"] == work["pending"] == work["new"], work
+        assert "sqs.SendMessageBatch" in work["new"] and not any(c.startswith("ses") for c in work["new"]), work
+        assert all(work[state] == work["new"] for state in states), work
+        # the worker decides afterwards: a link for who may have one this hour, nothing for the others
+        mailed = {state: len(mails_to(stack, f"state.{state}@example.com")) - mailed_before[state] for state in states}
+        assert mailed == {"confirmed": 0, "suppressed": 0, "left": 1, "pending": 0, "erased": 1, "new": 1}
+
+
+@contextmanager
+def recorded_aws_calls() -> Iterator[list[str]]:
+    """Every AWS call ("service.Operation") made by a client created meanwhile: the cached clients
+    are dropped, and each new boto3 session registers a botocore before-call hook that its clients inherit."""
+    import boto3.session
+
+    import digest.store.aws as aws
+
+    calls: list[str] = []
+
+    class Recording(boto3.session.Session):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.events.register("before-call", lambda event_name, **_: calls.append(event_name.split(".", 1)[1]))
+
+    original = aws.boto3.session.Session
+    aws.reset_clients()
+    aws.boto3.session.Session = Recording  # type: ignore[misc]
+    try:
+        yield calls
+    finally:
+        aws.boto3.session.Session = original  # type: ignore[misc]
+        aws.reset_clients()
+
+
+class TestNoticeWorker:
+    """NoticeWorkerFunction: the real handler on events/notice_worker.json and on hostile messages."""
+
+    EVENT_ADDRESS = "reader@example.com"  # subscriber d108b279434fe1d54ac0f1da, whom the event names
+
+    def notice_event(self, *bodies: str) -> dict[str, Any]:
+        event = json.loads((EVENTS / "notice_worker.json").read_text())
+        (sample,) = event["Records"]
+        records = [{**sample, "messageId": f"m{n}", "body": body} for n, body in enumerate(bodies)]
+        return {"Records": records or [sample]}
+
+    def pending_with_nonce(self, address: str, nonce: str) -> None:
+        """The reader a sign-up left pending, its sign-up kept aside under ``nonce``."""
+        now = datetime.now(UTC)
+        consent = subscriptions.Requester(ip=None, user_agent=None, source="api").consent("subscribe")
+        signup = PendingSignup(nonce=nonce, email=address, name="Rea", consent=consent)
+        store().put(Subscriber(id=subscriber_id(address), email=address, created=now, updated=now,
+                               consents=[consent], signup=signup))  # fmt: skip
+
+    def test_the_sample_event_mails_the_sign_up_it_names_and_the_link_confirms(self, stack: LocalAws) -> None:
+        from digest.handlers import notice_worker
+
+        event = self.notice_event()
+        body = json.loads(event["Records"][0]["body"])
+        assert subscriber_id(self.EVENT_ADDRESS) == body["reader_id"]
+        self.pending_with_nonce(self.EVENT_ADDRESS, body["nonce"])
+        assert notice_worker.handler(event, LocalContext("NoticeWorkerFunction")) == {"batchItemFailures": []}
+        (mail,) = mails_to(stack, self.EVENT_ADDRESS)
+        assert f"{body['base_url']}/confirm?token=" in mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        assert mail["Subject"] == f"Confirm your subscription to {get_settings().newsletter_name}"
+        reply = call(api_event("POST", "/subscriptions/confirm", {"token": confirm_token(stack, self.EVENT_ADDRESS)}))
+        assert body_of(reply) == {"status": "confirmed"}
+        # delivered again (SQS is at-least-once): the confirmed reader gets nothing more
+        assert notice_worker.handler(event, LocalContext("NoticeWorkerFunction")) == {"batchItemFailures": []}
+        assert len(mails_to(stack, self.EVENT_ADDRESS)) == 1
+
+    def test_hostile_messages_fail_alone_and_the_good_one_is_mailed(self, stack: LocalAws) -> None:
+        from digest.handlers import notice_worker
+
+        good = {"notice": "confirm", "reader_id": subscriber_id("notice.good@example.com"),
+                "nonce": "0123456789abcdef", "base_url": "https://news.example.org/v1"}  # fmt: skip
+        self.pending_with_nonce("notice.good@example.com", good["nonce"])
+        hostile = [
+            "not json", "", "[]", "null", json.dumps({**good, "extra": 1}), json.dumps({**good, "notice": "data"}),
+            json.dumps({**good, "reader_id": "../../etc/passwd"}), json.dumps({**good, "nonce": "0" * 5000}),
+            json.dumps({**good, "base_url": "javascript:alert(1)//"}), json.dumps({**good, "base_url": "https://x y"}),
+            json.dumps({k: v for k, v in good.items() if k != "nonce"}), json.dumps(good)[:-1],
+        ]
+        event = self.notice_event(*hostile, json.dumps(good))
+        reply = notice_worker.handler(event, LocalContext("NoticeWorkerFunction"))
+        assert {f["itemIdentifier"] for f in reply["batchItemFailures"]} == {f"m{n}" for n in range(len(hostile))}
+        assert len(mails_to(stack, "notice.good@example.com")) == 1
+
+    def test_nothing_is_lost_a_refused_mail_is_retried_and_poison_ends_in_the_dead_letter_queue(
+        self, stack: LocalAws, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        url = client("sqs").get_queue_url(QueueName="digest-notices")["QueueUrl"]
+        dlq = client("sqs").get_queue_url(QueueName="digest-notices-dlq")["QueueUrl"]
+        monkeypatch.setenv("SENDER_ADDRESS", "unverified@elsewhere.example")  # SES (moto) refuses the mail
+        get_settings.cache_clear()
+        assert sign_up("notice.retry@example.com")["statusCode"] == 202
+        client("sqs").send_message(QueueUrl=url, MessageBody='{"notice": "confirm", "reader_id": "nobody"}')
+        report = deliver_notices(get_settings())
+        assert report.processed == 0 and report.failed == 10  # both, five receives each, then the DLQ
+        assert len(client("sqs").receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", [])) == 2
+        assert not mails_to(stack, "notice.retry@example.com")
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        assert sign_up("notice.retry.two@example.com")["statusCode"] == 202  # SES accepts again: mailed
+        assert len(mails_to(stack, "notice.retry.two@example.com")) == 1
 
 
 class TestLinksFollowConfiguration:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import email
 import re
 from email import policy
@@ -214,3 +215,87 @@ def test_reader_pages_speak_plainly_keep_the_form_and_confirm_before_erasing(sta
     )
     gone = post(f"/unsubscribe/{unsubscribe}", {"List-Unsubscribe": "One-Click"})
     assert "Sign up again" in str(gone["body"]) and 'href="../subscribe"' in str(gone["body"])
+
+
+def upload(path: str, fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> dict[str, object]:
+    """A browser's multipart/form-data post, as API Gateway hands it over (binary: base64)."""
+    boundary = "----formboundaryDk7Lq1"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+             for k, v in fields.items()]  # fmt: skip
+    parts += [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"; filename="{name}"\r\n'
+              f"Content-Type: text/csv\r\n\r\n".encode() + content + b"\r\n"
+              for k, (name, content) in files.items()]  # fmt: skip
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    event = api_event("POST", path, base64.b64encode(body).decode(), accept="text/html",
+                      content_type=f"multipart/form-data; boundary={boundary}")  # fmt: skip
+    event["isBase64Encoded"] = True
+    return call(event)
+
+
+def test_desk_imports_an_uploaded_csv_file_with_the_pastes_limits_and_errors(stack: LocalAws) -> None:
+    base = f"/desk/{desk_token()}/subscribers"
+    form = page(base)
+    assert 'enctype="multipart/form-data"' in form and 'type="file"' in form and 'accept=".csv,text/csv"' in form
+    rows = "email,name\r\nfile.plus@example.com,=SUM(A1:A9)\r\nfile.quote@example.com,'quoted\r\nbroken,x\r\n"
+    report = upload(base, {"action": "import", "csv": ""}, {"csv_file": ("readers.csv", f"\ufeff{rows}".encode())})
+    assert report["statusCode"] == 200 and "Imported 2, unchanged 0, not imported 1." in str(report["body"])
+    readers = SubscriberStore(get_settings().subscribers_table)
+    assert readers.get(subscriber_id("file.plus@example.com")).name == "=SUM(A1:A9)"  # type: ignore[union-attr]
+    assert readers.get(subscriber_id("file.quote@example.com")).name == "quoted"  # type: ignore[union-attr]
+
+    # the export, uploaded as it was downloaded: nothing changes, no neutralising quote becomes data
+    exported = str(call(api_event("GET", f"{base}.csv"))["body"]).encode()
+    assert b"'=SUM(A1:A9)" in exported
+    again = upload(base, {"action": "import"}, {"csv_file": ("readers.csv", exported)})
+    assert re.search(r"Imported 0, unchanged \d+, not imported 0\.", str(again["body"])), again["body"]
+    assert readers.get(subscriber_id("file.plus@example.com")).name == "=SUM(A1:A9)"  # type: ignore[union-attr]
+
+    # the paste's errors, as a page that keeps the desk: too long a field, no header, not UTF-8, too large
+    huge = upload(base, {"action": "import"}, {"csv_file": ("big.csv", b"email,name\nh@example.com," + b"x" * 140_000)})
+    assert huge["statusCode"] == 400 and "field larger than field limit (131072)" in str(huge["body"])
+    headless = upload(base, {"action": "import"}, {"csv_file": ("cells.csv", b"just,some\ncells,here\n")})
+    assert headless["statusCode"] == 400 and "email" in str(headless["body"])
+    latin_1 = "email,name\nl@example.com,Zoë\n".encode("latin-1")
+    latin = upload(base, {"action": "import"}, {"csv_file": ("latin.csv", latin_1)})
+    assert latin["statusCode"] == 400 and 'class="error"' in str(latin["body"])
+    assert "The file is not UTF-8 text (byte 28 is not)" in str(latin["body"])
+    assert readers.get(subscriber_id("l@example.com")) is None
+    too_large = upload(base, {"action": "import"}, {"csv_file": ("all.csv", b"email\n" + b"a@example.com\n" * 400_000)})
+    assert too_large["statusCode"] == 413
+    # a paste still works beside the file input
+    pasted = post(base, {"action": "import", "csv": "email\npasted.too@example.com\n"})
+    assert "Imported 1, unchanged 0, not imported 0." in str(pasted["body"])
+
+
+def test_a_reopened_and_edited_edition_never_sends_a_variant_rendered_before(stack: LocalAws) -> None:
+    """Per-section emails are rendered once and kept for the send: one kept before "Back to draft"
+    (or `digest edition reopen`) and an edit must not be what readers of that variant get."""
+    from digest.cli import main
+    from digest.render.publish import email_variant
+
+    settings = get_settings()
+    editions = EditionStore(settings.editions_table, settings.archive_bucket)
+    edition = seeded_edition(weeks_back=5)
+    review = f"/review/{review_token(settings, edition.id)}"
+    storm = next(s for s in edition.stories() if "Storm" in s.headline)
+    variant = frozenset({next(sec.key for sec in edition.sections if storm in sec.stories)})
+
+    def approved_variant_text() -> str:
+        assert post(review, {"action": "approve", "confirm": "yes"})["statusCode"] == 303
+        approved = editions.get(edition.id)
+        assert approved and approved.status.value == "approved"
+        return email_variant(settings, approved, variant).text  # what a send renders, or finds kept
+
+    first = approved_variant_text()
+    assert storm.summary in first
+    reopenings = [
+        lambda: post(review, {"action": "reopen"}),  # the review page's "Back to draft"
+        lambda: main(["edition", "reopen", edition.id]),  # the CLI
+    ]
+    for n, reopen in enumerate(reopenings):
+        reopen()
+        assert editions.get(edition.id).status.value == "draft"  # type: ignore[union-attr]
+        summary = f"Rivers burst their banks overnight ({n})."
+        assert post(review, {"action": "summary", "target": storm.lead.id, "text": summary})["statusCode"] == 303
+        text = approved_variant_text()
+        assert summary in text and storm.summary not in text, text

@@ -15,6 +15,7 @@ import pytest
 
 from digest.local.context import LocalContext
 from digest.local.motoserver import LocalAws, received_messages
+from digest.local.run import deliver_notices
 from digest.models import Edition, EditionSection, EditionStatus, Subscriber, SubscriberStatus
 from digest.readers import subscriber_id
 from digest.settings import REPO_ROOT, get_settings
@@ -185,8 +186,9 @@ class TestApi:
         reader = SubscriberStore(get_settings().subscribers_table).get(subscriber_id("new.reader@example.com"))
         assert reader and reader.status is SubscriberStatus.pending
         assert reader.consents[-1].ip == sample["requestContext"]["identity"]["sourceIp"]
-        mails = [m for m in received_messages(stack.endpoint) if "new.reader@example.com" in m.destinations[0]]
-        body = email.message_from_string(mails[-1].raw, policy=policy.default).get_content()
+        assert deliver_notices(get_settings()).processed == 1  # the mail is the notice worker's, after the reply
+        (mail,) = [m for m in received_messages(stack.endpoint) if "new.reader@example.com" in m.destinations[0]]
+        body = email.message_from_string(mail.raw, policy=policy.default).get_content()
         assert "/confirm?token=" in body
 
     @pytest.mark.parametrize(

@@ -31,6 +31,7 @@ from digest.local.site import SampleSite, SiteServer
 from digest.readers import subscriber_id
 from digest.settings import get_settings
 from digest.store.aws import client, plain, table
+from digest.store.queues import queue_depth
 
 REPO = Path(__file__).resolve().parents[2]
 EVENTS = REPO / "events"
@@ -88,7 +89,8 @@ def check_subscribe(answer: dict[str, Any], stack: LocalAws) -> None:
     assert answer["statusCode"] == 202
     address = json.loads(json.loads((EVENTS / "api_subscribe.json").read_text())["body"])["email"]
     assert (reader(address) or {}).get("status") == "pending"
-    assert any(address in m.destinations for m in received_messages(stack.endpoint)), "no confirmation mail"
+    assert not any(address in m.destinations for m in received_messages(stack.endpoint)), "mailed in the request"
+    assert queue_depth(client("sqs").get_queue_url(QueueName="digest-notices")["QueueUrl"]) == 1, "no notice queued"
 
 
 def check_admin(answer: dict[str, Any], stack: LocalAws) -> None:
@@ -146,6 +148,26 @@ def forget_reader() -> None:
     table(get_settings().subscribers_table).delete_item(Key={"id": READER_ID})
 
 
+def adopt_queued_notice() -> None:
+    """The sign-up queued its notice (the event file's shape, a random nonce): the event's nonce is
+    written into the reader's pending sign-up, so the event names the sign-up that was made."""
+    url = client("sqs").get_queue_url(QueueName="digest-notices")["QueueUrl"]
+    (queued,) = client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    client("sqs").delete_message(QueueUrl=url, ReceiptHandle=queued["ReceiptHandle"])
+    queued_body = json.loads(queued["Body"])
+    event_body = json.loads(json.loads((EVENTS / "notice_worker.json").read_text())["Records"][0]["body"])
+    assert queued_body.keys() == event_body.keys() and queued_body["reader_id"] == event_body["reader_id"] == READER_ID
+    table(get_settings().subscribers_table).update_item(
+        Key={"id": READER_ID}, UpdateExpression="SET signup.nonce = :n",
+        ExpressionAttributeValues={":n": event_body["nonce"]},
+    )  # fmt: skip
+
+
+def check_notice(answer: dict[str, Any], stack: LocalAws) -> None:
+    assert answer == {"batchItemFailures": []}
+    assert [m for m in received_messages(stack.endpoint) if READER in m.destinations]
+
+
 def confirm_reader() -> None:
     """The reader follows the link the sign-up mailed: the confirm route, through `digest invoke` too."""
     import email
@@ -178,6 +200,7 @@ def rebuild() -> None:
 
 WEEK_OF_EVENTS: list[tuple[str, Callable[[dict[str, Any], LocalAws], None], Callable[[], None] | None]] = [
     ("api_subscribe.json", check_subscribe, forget_reader),
+    ("notice_worker.json", check_notice, adopt_queued_notice),
     ("api_admin_subscribers.json", check_admin, None),
     ("ingest_fanout.json", check_fanout, None),
     ("ingest_worker.json", check_worker, None),

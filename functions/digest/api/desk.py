@@ -19,6 +19,7 @@ from aws_lambda_powertools.event_handler import Response
 from digest.api import admin, pages
 from digest.api.review import review_token
 from digest.api.subscriptions import erase_reader
+from digest.api.web import MAX_IMPORT_BODY
 from digest.mail.service import edition_report
 from digest.models import Consent, Edition, EditionStatus, Subscriber, SubscriberStatus
 from digest.readers import normalise_email, subscriber_id
@@ -183,6 +184,19 @@ def subscribers_page(
         error=error,
         report=report,
     )
+
+
+def uploaded_csv(content: bytes) -> str:
+    """An uploaded CSV file as text: UTF-8 (with or without a byte-order mark), as spreadsheets save
+    "CSV UTF-8"; anything else is refused with what to do, never guessed at."""
+    if len(content) > MAX_IMPORT_BODY:
+        raise ValueError(f"The file is larger than {MAX_IMPORT_BODY} bytes: split it and import each part.")
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"The file is not UTF-8 text (byte {error.start + 1} is not): save it as \"CSV UTF-8\" and import it again."
+        ) from None
 
 
 def add_reader(settings: Settings, address: str, name: str, *, who: str) -> str:

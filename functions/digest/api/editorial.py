@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body, Form, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, File, Form, Query, UploadFile
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from digest.api import admin, desk, pages, review, subscriptions, web
@@ -181,7 +181,8 @@ def desk_subscribers(
 
 @router.post(
     "/desk/<token>/subscribers",
-    summary="A control of the readers page: add (email, name), unsubscribe or erase (reader), import (csv)",
+    summary="A control of the readers page: add (email, name), unsubscribe or erase (reader), import (csv "
+    "pasted, or csv_file); posted as multipart/form-data or as an urlencoded form",
     tags=["pages"],
     responses={200: _html("The readers page, saying what was done"), **_errors(400, 404, 413, 422)},
 )
@@ -192,6 +193,7 @@ def desk_subscribers_action(
     email: Annotated[str, Form(max_length=320)] = "",
     name: Annotated[str, Form(max_length=200)] = "",
     csv: Annotated[str, Form(max_length=MAX_IMPORT_BODY)] = "",
+    csv_file: Annotated[UploadFile | None, File(description="A CSV file (UTF-8), instead of pasted text")] = None,
 ) -> Response[str]:
     mark_page()
     settings = get_settings()
@@ -200,7 +202,8 @@ def desk_subscribers_action(
         if action == "add":
             notice = desk.add_reader(settings, email, name, who="the desk")
         elif action == "import":
-            outcome = admin.import_readers(settings, csv.removeprefix("\ufeff"))
+            text = desk.uploaded_csv(csv_file.content) if csv_file is not None and csv_file.content else csv
+            outcome = admin.import_readers(settings, text.removeprefix("\ufeff"))
             return desk.subscribers_page(settings, token, report=outcome)
         else:
             notice = desk.reader_action(settings, action, reader)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from digest.handlers.messages import NoticeMessage
 from digest.mail.compose import compose_notice
 from digest.mail.inbound import MailedUnsubscribe
 from digest.mail.service import envelope
@@ -22,6 +23,7 @@ from digest.readers import ReaderError, normalise_email, subscriber_id
 from digest.settings import Settings
 from digest.store.limits import Limits
 from digest.store.mailer import send_raw
+from digest.store.queues import queue_url, send_messages
 from digest.store.secrets import token_keys
 from digest.store.sendlog import SendLog
 from digest.store.subscribers import SubscriberStore
@@ -74,10 +76,12 @@ def subscribe(
     base_url: str,
     requester: Requester,
 ) -> None:
-    """Record a sign-up and mail its confirmation link; a known address learns nothing new.
+    """Record a sign-up and queue its confirmation mail; a known address learns nothing new.
 
-    The same work whatever state the address is in (one read, one counter, one conditional write),
-    so neither the answer nor its timing tells a confirmed or suppressed address from a new one.
+    The same work whatever state the address is in (one read, one counter, one conditional write,
+    one queued notice), so neither the answer nor its timing tells a confirmed or suppressed address
+    from a new one: whether a mail goes out is decided later, by the notice worker
+    (:func:`send_confirmation`), from what this write stored.
     What the sign-up asks for is kept aside (``Subscriber.signup``) and applied only by the mailed
     link: signing up someone else's address changes nothing of theirs and brings back nobody who left.
     Raises ReaderError for an address that is not one, RateLimited when the requester's IP has
@@ -102,15 +106,17 @@ def subscribe(
         consent=requester.consent("subscribe", policy_version),
     )
     after = signed_up(before, reader_id, signup, may_mail=may_mail, now=datetime.now(UTC))
-    written = store.put_if_unchanged(after, before)
-    if written and may_mail and after.signup is signup:
-        _send_confirmation(settings, after, signup, base_url)
+    store.put_if_unchanged(after, before)  # lost to a concurrent sign-up: the worker finds no nonce and mails nothing
+    # after the write, so the worker always finds it; a duplicate delivery mails twice, which is harmless
+    notice = NoticeMessage(notice="confirm", reader_id=reader_id, nonce=signup.nonce, base_url=base_url)
+    send_messages(queue_url(settings.notices_queue_url, "notices"), [notice.model_dump()])
 
 
 def signed_up(
     before: Subscriber | None, reader_id: str, signup: PendingSignup, *, may_mail: bool, now: datetime
 ) -> Subscriber:
-    """The reader after a sign-up (pure).  Only a sign-up that will be mailed is kept aside."""
+    """The reader after a sign-up (pure).  Only a sign-up that will be mailed is kept aside: the
+    notice worker mails exactly the sign-ups it finds there."""
     if before is None or before.status is SubscriberStatus.erased:
         return Subscriber(
             id=reader_id,
@@ -118,7 +124,7 @@ def signed_up(
             created=now,
             updated=now,
             consents=[signup.consent],
-            signup=signup,
+            signup=signup if may_mail else None,
             token_version=before.token_version if before else 0,
         )
     if before.status is SubscriberStatus.pending:
@@ -130,12 +136,20 @@ def signed_up(
     return before  # confirmed, suppressed (or no mail due): written back unchanged
 
 
-def _send_confirmation(settings: Settings, reader: Subscriber, signup: PendingSignup, base_url: str) -> None:
+def send_confirmation(settings: Settings, notice: NoticeMessage) -> bool:
+    """The notice worker's half of a sign-up: mail the confirmation link if the reader still holds
+    the notice's sign-up aside (it was written, the hourly mail was due, nobody confirmed it since).
+    False when there is nothing to mail: a confirmed or suppressed address, a sign-up past its
+    window, or one replaced by a newer sign-up (whose own notice mails it)."""
+    reader = _store(settings).get(notice.reader_id)
+    signup = reader.signup if reader is not None else None
+    if reader is None or signup is None or not hmac.compare_digest(signup.nonce, notice.nonce):
+        return False
     subject = reader_subject(reader.id, reader.token_version, signup.nonce)
     token = issue(token_keys(settings)[0], Purpose.confirm, subject)
     text = (
         f"Please confirm that you want {settings.newsletter_name} every week:\n\n"
-        f"{base_url}/confirm?token={token}\n\n"
+        f"{notice.base_url}/confirm?token={token}\n\n"
         "The link works for 7 days. If you did not ask for it, ignore this message and nothing will be sent.\n"
     )
     raw = compose_notice(
@@ -148,6 +162,7 @@ def _send_confirmation(settings: Settings, reader: Subscriber, signup: PendingSi
         configuration_set=settings.ses_configuration_set,
         tags={"purpose": "confirm"},
     )
+    return True
 
 
 def _reader(settings: Settings, token: str, purpose: Purpose) -> tuple[Subscriber, str | None]:

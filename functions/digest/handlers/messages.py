@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -16,6 +18,16 @@ class IngestMessage(_Message):
 class SendMessage(_Message):
     edition_id: str = Field(pattern=r"^[0-9]{4}-W[0-9]{2}$")
     subscriber_ids: list[str] = Field(min_length=1, max_length=100)
+
+
+class NoticeMessage(_Message):
+    """A sign-up to be mailed its confirmation link, queued the same way whatever the address's state:
+    the worker mails it only if the reader still holds this sign-up (``nonce``) aside."""
+
+    notice: Literal["confirm"]
+    reader_id: str = Field(pattern=r"^[0-9a-f]{24}$")
+    nonce: str = Field(pattern=r"^[0-9a-f]{16}$")
+    base_url: str = Field(max_length=200, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
 
 
 class BuildEvent(_Message):

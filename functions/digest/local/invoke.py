@@ -32,6 +32,7 @@ EVENT_FUNCTIONS = {
     "inbound_unsubscribe.json": "InboundMailFunction",
     "ingest_fanout.json": "IngestFanoutFunction",
     "ingest_worker.json": "IngestWorkerFunction",
+    "notice_worker.json": "NoticeWorkerFunction",
     "picks.json": "PicksFunction",
     "send_dispatch.json": "SendDispatchFunction",
     "send_worker.json": "SendWorkerFunction",

@@ -11,6 +11,8 @@ never received twice while it runs.
 from __future__ import annotations
 
 import hashlib
+import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -88,3 +90,49 @@ def drain(
         if on_batch:
             on_batch(report)
     return report
+
+
+class BackgroundDrain:
+    """Drains a queue through its handler in a thread of its own, as Lambda's poller would: soon
+    after ``wake()`` (a request that may have queued something) and at least every ``interval``
+    seconds.  ``after`` runs after each drain that handled anything."""
+
+    def __init__(
+        self,
+        queue_url: str,
+        handler: Handler,
+        *,
+        function_name: str,
+        after: Callable[[], object] | None = None,
+        interval: float = 5.0,
+    ) -> None:
+        self.queue_url, self.handler, self.function_name = queue_url, handler, function_name
+        self.after, self.interval = after, interval
+        self.woken, self.stopping = threading.Event(), threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"drain-{function_name}", daemon=True)
+
+    def start(self) -> BackgroundDrain:
+        self.thread.start()
+        return self
+
+    def wake(self) -> None:
+        self.woken.set()
+
+    def stop(self) -> None:
+        """Returns once the drain in progress (if any) has ended."""
+        self.stopping.set()
+        self.woken.set()
+        self.thread.join()
+
+    def _run(self) -> None:
+        while not self.stopping.is_set():
+            self.woken.wait(self.interval)
+            self.woken.clear()
+            if self.stopping.is_set():
+                return
+            try:
+                report = drain(self.queue_url, self.handler, function_name=self.function_name)
+                if report.batches and self.after:
+                    self.after()
+            except Exception as error:  # the endpoint went away or refused: say so, try again later
+                print(f"{self.function_name}: could not drain its queue: {error}", file=sys.stderr)

@@ -58,3 +58,12 @@ def send_all(
     drain(queue_url(settings.send_queue_url, "send"), send_worker.handler, function_name="SendWorkerFunction",
           on_batch=on_batch)  # fmt: skip
     return {"queued": queued, **settle_edition(settings, edition_id, waiting=waiting)}
+
+
+def deliver_notices(settings: Settings) -> PumpReport:
+    """The notice worker on every queued notice (the confirmation mails sign-ups queued), as Lambda
+    would run it; returns once the queue is empty."""
+    from digest.handlers import notice_worker
+
+    return drain(queue_url(settings.notices_queue_url, "notices"), notice_worker.handler,
+                 function_name="NoticeWorkerFunction")  # fmt: skip

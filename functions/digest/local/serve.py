@@ -6,7 +6,9 @@ the Lambda handler API Gateway routes that path to (``digest.handlers.api.handle
 ``digest.handlers.admin_api.handler`` for /admin, /review, /desk and /openapi.json: see
 ``digest.api.web.is_editorial``); its answer goes back as the HTTP response.  With ``AWS_ENDPOINT_URL``
 set, that endpoint serves as AWS; otherwise an embedded moto server starts and the stack is created.
-Every mail SES (moto) accepts is written to ``out/mail/*.eml``, so the confirmation link can be read.
+The notice worker drains the notices queue in the background, as Lambda's poller would, so a
+sign-up's confirmation mail arrives a moment after its reply.  Every mail SES (moto) accepts is
+written to ``out/mail/*.eml``, so the confirmation link can be read.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from digest.local.context import invoke
 from digest.local.motoserver import LocalAws, received_messages
+from digest.local.pump import BackgroundDrain, Handler
 from digest.settings import get_settings
+from digest.store.queues import queue_url
 
 MAX_REQUEST = 6_000_000  # API Gateway takes 10 MB; nothing of ours needs more than the import's 5 MB
 HANDLER_LOCK = threading.Lock()
@@ -163,6 +167,8 @@ def _handler_class(server: LocalServer) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(data)
             if server.mail is not None and self.command == "POST":  # only POSTs send mail
                 server.mail.collect()
+            if server.notices is not None and self.command == "POST":  # a sign-up queues its confirmation
+                server.notices.wake()
 
         def __getattr__(self, name: str) -> Any:
             # every method (TRACE, QUERY, …) goes to the handler, which answers as API Gateway's Lambda would
@@ -171,6 +177,16 @@ def _handler_class(server: LocalServer) -> type[BaseHTTPRequestHandler]:
             raise AttributeError(name)
 
     return Handler
+
+
+def _one_at_a_time(handler: Handler) -> Handler:
+    """The handler under HANDLER_LOCK: the worker shares this process's Powertools state with the API."""
+
+    def locked(event: dict[str, Any], context: Any) -> Any:
+        with HANDLER_LOCK:
+            return handler(event, context)
+
+    return locked
 
 
 class LocalServer:
@@ -183,6 +199,7 @@ class LocalServer:
         self.httpd: ThreadingHTTPServer | None = None
         self.thread: threading.Thread | None = None
         self.mail: MailDrop | None = None
+        self.notices: BackgroundDrain | None = None
 
     @property
     def url(self) -> str:
@@ -206,12 +223,20 @@ class LocalServer:
             create_stack(get_settings())
         self.mail = MailDrop(os.environ["AWS_ENDPOINT_URL"], self.out_dir / "mail")
         self.mail.seen = {m.message_id for m in received_messages(self.mail.endpoint)}  # only this server's mail
+        from digest.handlers import notice_worker
+
+        self.notices = BackgroundDrain(
+            queue_url(get_settings().notices_queue_url, "notices"), _one_at_a_time(notice_worker.handler),
+            function_name="NoticeWorkerFunction", after=self.mail.collect,
+        ).start()  # fmt: skip
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="digest-serve", daemon=True)
         self.thread.start()
         return self
 
     def stop(self) -> None:
         """Stop serving; returns once the requests in flight have ended (nothing outlives the server)."""
+        if self.notices is not None:
+            self.notices.stop()
         if self.mail is not None:
             self.mail.close()
         if self.httpd is not None:

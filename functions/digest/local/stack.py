@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +46,17 @@ def local_names(settings: Settings) -> dict[str, str]:
         "IngestDeadLetterQueue": f"{LOCAL_QUEUE_NAMES['ingest']}-dlq",
         "SendQueue": LOCAL_QUEUE_NAMES["send"],
         "SendDeadLetterQueue": f"{LOCAL_QUEUE_NAMES['send']}-dlq",
+        "NoticesQueue": LOCAL_QUEUE_NAMES["notices"],
+        "NoticesDeadLetterQueue": f"{LOCAL_QUEUE_NAMES['notices']}-dlq",
         "SesConfigurationSet": settings.ses_configuration_set,
     }
 
 
+@cache
 def function_timeout(logical_id: str, template_path: Path = TEMPLATE) -> int:
-    """A function's Timeout in the template (its own, else the Globals'), as Lambda would enforce it."""
+    """A function's Timeout in the template (its own, else the Globals'), as Lambda would enforce it.
+    Read once per process: parsing the template takes half a second, and `digest serve` drains its
+    notices queue every second."""
     template = load_template(template_path)
     own = template["Resources"].get(logical_id, {}).get("Properties", {}).get("Timeout")
     return int(own or template.get("Globals", {}).get("Function", {}).get("Timeout", 3))

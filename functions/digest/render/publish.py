@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict
 from zoneinfo import ZoneInfo
@@ -51,10 +52,25 @@ def render(
     )
 
 
+def content_key(edition: Edition) -> str:
+    """A fingerprint of what the email is made of (stories, summaries, subject, note, …), not of
+    where the edition stands (status, history): any edit changes it, a status change does not."""
+    content = edition.model_dump_json(exclude={"status", "history", "created"})
+    return hashlib.sha256(content.encode()).hexdigest()[:20]
+
+
+def _email_key(edition: Edition, variant: str) -> str:
+    return f"_email/{edition.id}/{content_key(edition)}/{variant}.json"
+
+
 def email_variant(settings: Settings, edition: Edition, sections: frozenset[Section] | None) -> RenderedEdition:
-    """The email for one variant: rendered once and kept in the archive bucket for every later reader."""
+    """The email for one variant: rendered once and kept in the archive bucket for every later reader.
+
+    Kept under the edition's content fingerprint, so a variant rendered before a reopen and an
+    edit is never sent afterwards: the edited edition has another key (issue #16).
+    """
     store = EditionStore(settings.editions_table, settings.archive_bucket)
-    key = f"_email/{edition.id}/{variant_key(sections)}.json"
+    key = _email_key(edition, variant_key(sections))
     try:
         return RenderedEdition(**json.loads(store.get_file(key)))
     except ClientError as error:
@@ -73,7 +89,7 @@ def publish(settings: Settings, edition: Edition) -> tuple[RenderedEdition, Rend
     """
     store = EditionStore(settings.editions_table, settings.archive_bucket)
     email = render(settings, edition, None, web=False)
-    store.put_file(f"_email/{edition.id}/{ALL_SECTIONS}.json", json.dumps(asdict(email)), "application/json")
+    store.put_file(_email_key(edition, ALL_SECTIONS), json.dumps(asdict(email)), "application/json")
     web = render(settings, edition, None, web=True)
     if edition.status is EditionStatus.draft:
         store.put_file(f"_preview/{edition.id}/index.html", web.html, "text/html")

@@ -31,7 +31,9 @@ def missing_resources(settings: Settings) -> list[str]:
             client("s3").head_bucket(Bucket=bucket)
         except (ClientError, BotoCoreError) as error:
             missing.append(f"bucket {bucket} ({_error(error)})")
-    for configured, purpose in ((settings.ingest_queue_url, "ingest"), (settings.send_queue_url, "send")):
+    queues = {"ingest": settings.ingest_queue_url, "send": settings.send_queue_url,
+              "notices": settings.notices_queue_url}  # fmt: skip
+    for purpose, configured in queues.items():
         try:
             client("sqs").get_queue_attributes(QueueUrl=queue_url(configured, purpose), AttributeNames=["QueueArn"])
         except (ClientError, BotoCoreError) as error:

@@ -1,4 +1,4 @@
-"""SQS: the ingest and send queues."""
+"""SQS: the ingest, send and notices queues."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from digest.store.aws import client
 
 # Names `digest stack create` gives the queues on a local endpoint.
-LOCAL_QUEUE_NAMES = {"ingest": "digest-ingest", "send": "digest-send"}
+LOCAL_QUEUE_NAMES = {"ingest": "digest-ingest", "send": "digest-send", "notices": "digest-notices"}
 
 
 @cache
