@@ -220,8 +220,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--no-package", action="store_true", help="skip building the packages")
     parser.add_argument("--code", type=Path, default=FUNCTIONS, help="a functions/ folder to time (default: this one)")
+    parser.add_argument("--only", nargs="+", metavar="FUNCTION", help="time only these functions (logical ids)")
     args = parser.parse_args()
-    functions = handlers()
+    functions = [found for found in handlers() if not args.only or found[0] in args.only]
 
     with tempfile.TemporaryDirectory() as tmp:
         code = compiled_code(args.code, Path(tmp) / "code")
@@ -231,10 +232,11 @@ def main() -> int:
             if (code / (module.replace(".", "/") + ".py")).exists():
                 ours, theirs = FIRST_CLIENT.get(function, FIRST_TABLE)
                 statements[function] = (f"import {module}\n{ours}", f"{BASELINE}\n{theirs}", env)
-        statements.update({name: (code_, f"{BASELINE}\n{FIRST_TABLE[1]}", env) for name, code_ in FLOORS.items()})
-        xray = "import boto3\nt = time.perf_counter()\nimport aws_xray_sdk.core"
-        statements["xray outside Lambda"] = (xray, BASELINE, lambda_env(code, in_lambda=False))
-        statements["xray in Lambda"] = (xray, BASELINE, env)
+        if not args.only:
+            statements.update({name: (code_, f"{BASELINE}\n{FIRST_TABLE[1]}", env) for name, code_ in FLOORS.items()})
+            xray = "import boto3\nt = time.perf_counter()\nimport aws_xray_sdk.core"
+            statements["xray outside Lambda"] = (xray, BASELINE, lambda_env(code, in_lambda=False))
+            statements["xray in Lambda"] = (xray, BASELINE, env)
         seconds, baselines, ratios = measure(statements, code, args.runs)
         render, again = first_render(code, env, args.runs)
 
@@ -258,9 +260,16 @@ def main() -> int:
         verdict = "no budget" if limit is None else (f"within {limit}x" if ratio <= limit else f"**over {limit}x**")
         print(f"| {function} | `{short}` | {seconds[function] * 1000:.0f} | {baselines[function] * 1000:.0f} | "
               f"{ratio:.2f}x | {verdict} |")  # fmt: skip
-    for name in FLOORS:
+    for name in FLOORS if not args.only else ():
         print(f"| *{name}* | - | {seconds[name] * 1000:.0f} | {baselines[name] * 1000:.0f} | {ratios[name]:.2f}x "
               "| reference |")  # fmt: skip
+    verdict = f"within {RENDER_LIMIT_MS} ms" if render * 1000 <= RENDER_LIMIT_MS else f"**over {RENDER_LIMIT_MS} ms**"
+    print(f"\nFirst render of an edition in a fresh process (`render_edition`, the sample site's 27 stories, after "
+          f"`import digest.handlers.send_worker`; Jinja2 and MJML load on first use): **{render * 1000:.1f} ms CPU**, "
+          f"{verdict}; the same render again in that process: {again * 1000:.1f} ms. Median of {args.runs} "
+          "processes.")  # fmt: skip
+    if args.only:
+        return 0
     print("\nThe *floor* rows run no code of ours: boto3, Powertools' Logger, Metrics and Tracer, one pydantic "
           "model (the baseline's `import pydantic` is lazy: the first model loads the rest) and the table client, "
           "then Powertools' SQS batch processor (which the queue workers no longer import: "
@@ -271,11 +280,6 @@ def main() -> int:
           f"Lambda**, where its default sampler creates two botocore clients at import, and "
           f"**{seconds['xray in Lambda'] * 1000:.0f} ms in Lambda** (`LAMBDA_TASK_ROOT` set: a local sampler, "
           "no client).")  # fmt: skip
-    verdict = f"within {RENDER_LIMIT_MS} ms" if render * 1000 <= RENDER_LIMIT_MS else f"**over {RENDER_LIMIT_MS} ms**"
-    print(f"\nFirst render of an edition in a fresh process (`render_edition`, the sample site's 27 stories, after "
-          f"`import digest.handlers.send_worker`; Jinja2 and MJML load on first use): **{render * 1000:.1f} ms CPU**, "
-          f"{verdict}; the same render again in that process: {again * 1000:.1f} ms. Median of {args.runs} "
-          "processes.\n")  # fmt: skip
 
     if args.no_package:
         return 0

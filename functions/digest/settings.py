@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
+
+from digest.models import Model
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,7 +44,7 @@ STACK_OUTPUT_FIELDS: dict[str, str] = {
 PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]{1,64}@([A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}")
 
 
-class Settings(BaseModel):
+class Settings(Model):
     """Everything the functions and the CLI read from the environment: each field from the variable of
     its name in any case (``SEND_HOUR`` sets ``send_hour``), keyword arguments first.
 

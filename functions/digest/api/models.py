@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     HttpUrl,
@@ -19,7 +18,7 @@ from pydantic import (
     field_validator,
 )
 
-from digest.models import Action, Consent, EditionStatus, Kind, Section, SubscriberStatus
+from digest.models import Action, Consent, EditionStatus, Kind, Model, Section, SubscriberStatus
 
 TOKEN_MAX = 512
 EMAIL_MAX = 320
@@ -43,7 +42,7 @@ def known_zone(value: str | None) -> str | None:
     return value
 
 
-class Strict(BaseModel):
+class Strict(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -79,16 +78,16 @@ class TokenRequest(Strict):
     token: str = Field(min_length=10, max_length=TOKEN_MAX)
 
 
-class Accepted(BaseModel):
+class Accepted(Model):
     status: Literal["accepted"] = "accepted"
     message: str = "If the address can receive mail, a confirmation link is on its way."
 
 
-class StatusReply(BaseModel):
+class StatusReply(Model):
     status: SubscriberStatus
 
 
-class Problem(BaseModel):
+class Problem(Model):
     """Every error: a message a person can act on, and for invalid input the fields at fault."""
 
     message: str
@@ -107,7 +106,7 @@ class PreferencesUpdate(Strict):
     _zone = field_validator("timezone")(known_zone)
 
 
-class Preferences(BaseModel):
+class Preferences(Model):
     email: str
     name: str | None = None
     status: SubscriberStatus
@@ -116,14 +115,14 @@ class Preferences(BaseModel):
     timezone: str | None = None
 
 
-class SendLogRow(BaseModel):
+class SendLogRow(Model):
     model_config = ConfigDict(extra="allow")
     edition_id: str
     subscriber_id: str
     status: str
 
 
-class SubscriberRecord(BaseModel):
+class SubscriberRecord(Model):
     id: str
     email: str
     name: str | None = None
@@ -135,7 +134,7 @@ class SubscriberRecord(BaseModel):
     soft_bounces: int = 0
 
 
-class DataExport(BaseModel):
+class DataExport(Model):
     """Everything stored about one reader."""
 
     subscriber: SubscriberRecord
@@ -146,7 +145,7 @@ class DataExport(BaseModel):
 # ---------------------------------------------------------------- admin
 
 
-class ReaderPage(BaseModel):
+class ReaderPage(Model):
     subscribers: list[SubscriberRecord]
     cursor: str | None = Field(default=None, description="Pass as ?cursor= for the next page; null at the end.")
 
@@ -157,7 +156,7 @@ class StatusChange(Strict):
     ]
 
 
-class ImportReport(BaseModel):
+class ImportReport(Model):
     imported: int = Field(description="Readers added or changed.")
     unchanged: int = Field(description="Rows that matched what is stored already.")
     rejected: int = Field(description="Rows not imported; see errors.")
@@ -179,11 +178,11 @@ class NewSource(SourceInput):
     id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
 
 
-class SourceList(BaseModel):
+class SourceList(Model):
     sources: list[dict[str, Any]]
 
 
-class EditionSummary(BaseModel):
+class EditionSummary(Model):
     id: str
     number: int
     status: EditionStatus
@@ -193,7 +192,7 @@ class EditionSummary(BaseModel):
     new_articles: int
 
 
-class EditionList(BaseModel):
+class EditionList(Model):
     editions: list[EditionSummary]
 
 
@@ -211,18 +210,18 @@ class TestSendRequest(Strict):
     addresses: list[str] = Field(min_length=1, max_length=10)
 
 
-class TestSendReport(BaseModel):
+class TestSendReport(Model):
     sent: list[dict[str, str]]
 
 
-class ReaderInDoubt(BaseModel):
+class ReaderInDoubt(Model):
     address: str | None = Field(description="None once the reader was erased.")
     subscriber_id: str
     since: str
     reason: str
 
 
-class EditionStats(BaseModel):
+class EditionStats(Model):
     edition: str
     status: str
     readers: dict[str, int] = Field(

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from aws_lambda_powertools.event_handler import Response
 
 from digest.models import SECTION_TITLES
-from digest.render.edition import TEMPLATES, format_date
 from digest.settings import get_settings
 
 if TYPE_CHECKING:
@@ -37,6 +36,8 @@ def local_time(moment: datetime | None) -> str:
     if moment is None:
         return ""
     local = moment.astimezone(ZoneInfo(get_settings().newsroom_timezone))
+    from digest.render.edition import format_date  # the renderer loads with the first page that shows a date
+
     return f"{format_date(local)}, {local:%H:%M}"
 
 
@@ -46,6 +47,8 @@ def percent(rate: float) -> str:
 
 def page_templates(layouts: Path) -> list[str]:
     """The layouts rendered as pages: all but the edition's (digest.render.edition renders those)."""
+    from digest.render.edition import TEMPLATES
+
     return sorted(path.name for path in layouts.glob("*.j2") if path.name not in TEMPLATES)
 
 
