@@ -1,11 +1,13 @@
 """Lambda budgets: cold import time of each handler module, and the size of each function's package.
 
-Import time: each function's handler module imported in a fresh interpreter the way Lambda imports
-it (``LAMBDA_TASK_ROOT`` set, the code compiled to bytecode as the built packages ship it), median
-of several processes, each paired with ``import boto3, aws_lambda_powertools, pydantic`` timed just
-before it (the ratio is the median of the pairs').  Tracing is disabled so that X-Ray patches
-nothing the development environment happens to have installed; the Tracer itself is created as in
-Lambda.  Reference rows time what the framework alone costs (see FLOORS).
+Cold start (issue #17's method): each function's handler module imported in a fresh interpreter the
+way Lambda imports it (``LAMBDA_TASK_ROOT`` set, the code compiled to bytecode as the built packages
+ship it), then the first AWS client its first request creates (FIRST_CLIENT); each run is paired
+with a fresh ``import boto3, aws_lambda_powertools, pydantic`` creating the same client, the pair in
+alternating order, and the ratio is the median of the pairs'.  Tracing is disabled so that X-Ray
+patches nothing the development environment happens to have installed; the Tracer itself is
+created as in Lambda.  Reference rows time what the framework alone costs (see FLOORS).  First
+render: CPU time of the first ``render_edition`` in a fresh process, against the second (RENDER).
 
 Packages: what ``sam build`` makes for each requirements group (functions/Makefile runs
 functions/lambda_package.py): manylinux wheels for CPython 3.12 on arm64, the ``digest`` package and

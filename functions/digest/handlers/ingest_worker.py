@@ -1,5 +1,6 @@
 """Per-source ingest from the ingest queue, with partial batch failures."""
 
+import gc
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -29,3 +30,6 @@ def ingest_record(record: dict[str, Any]) -> dict[str, Any]:
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialBatchResponse:
     return process_sqs_batch(event, ingest_record)
+
+
+gc.freeze()  # the cold start's objects live as long as the process: collections skip them (docs/benchmarks.md)
