@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import collections
 import os
+import platform
 import shutil
 import statistics
 import subprocess
@@ -226,6 +227,7 @@ def main() -> int:
     args = parser.parse_args()
     functions = [found for found in handlers() if not args.only or found[0] in args.only]
 
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         code = compiled_code(args.code, Path(tmp) / "code")
         env = lambda_env(code)
@@ -250,7 +252,9 @@ def main() -> int:
           f"client for picks and inbound mail). \"vs baseline\": `{BASELINE}` followed by the same client with boto3, "
           f"in a fresh process paired with each run, the pair in alternating order; median of {args.runs} pairs' "
           "ratios (the machine is shared and loaded, so the absolute milliseconds drift from run to run; the ratio "
-          "of a pair run side by side is what holds).\n")  # fmt: skip
+          "of a pair run side by side is what holds). Machine: Python "
+          f"{platform.python_version()}, {os.cpu_count()} CPUs shared with other work, load average "
+          f"{load_before:.1f} at the start and {os.getloadavg()[0]:.1f} at the end.\n")  # fmt: skip
     print("| function | handler module | ms | baseline ms | vs baseline | budget |\n|---|---|---|---|---|---|")
     for function, module, _group in functions:
         short = module.rpartition(".")[2]
@@ -262,6 +266,14 @@ def main() -> int:
         verdict = "no budget" if limit is None else (f"within {limit}x" if ratio <= limit else f"**over {limit}x**")
         print(f"| {function} | `{short}` | {seconds[function] * 1000:.0f} | {baselines[function] * 1000:.0f} | "
               f"{ratio:.2f}x | {verdict} |")  # fmt: skip
+    print("\nWhat a cold handler no longer imports (tests/infra/test_cold_imports.py keeps it so): pydantic-settings "
+          "(the settings are a plain pydantic model reading the environment), Powertools' batch utilities (the SQS "
+          "workers answer partial batches with digest/handlers/batch.py), the editors' models in the public API, "
+          "and the mail composer and renderer where the import needs neither (API, dispatch). Those load on first "
+          "use, so the first request that needs them pays for them: the send worker's first batch loads the "
+          "composer and the renderer (the first render below), the API's first sign-up the mail code. Our models "
+          "build their validators on first use (`defer_build`), and every handler freezes what its imports "
+          "allocated (`gc.freeze()`), so the first request's garbage collections no longer scan it.")  # fmt: skip
     for name in FLOORS if not args.only else ():
         print(f"| *{name}* | - | {seconds[name] * 1000:.0f} | {baselines[name] * 1000:.0f} | {ratios[name]:.2f}x "
               "| reference |")  # fmt: skip
