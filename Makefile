@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MJML_JS := $(VENV)/node_modules/.bin/mjml
 
-.PHONY: demo demo-serve test lint bench install clean browser-deps chromium env-vars mutants lock sam-check
+.PHONY: demo demo-serve test lint bench install clean browser-deps chromium env-vars mutants lock sam-check templates
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ chromium:
 	      chromium fonts-liberation >/dev/null; } \
 	  || echo "warning: apt-get install chromium failed: the browser tests will skip"; \
 	else echo "note: no chromium (apt-get needs root): the browser tests will skip"; fi
+
+# The layouts compiled ahead of time (digest/render/precompiled.py): after editing layouts/*.j2 or
+# the Jinja2 environments; tests/unit/test_precompiled.py fails until they are up to date.
+templates: $(STAMP)
+	cd functions && ../$(BIN)/python -m digest.render.precompiled ../layouts
 
 # The --env-vars file for `sam local invoke` (docs/deploy.md, "Running functions locally"): every
 # variable that names a resource, for every function, set to the local stack's names.  The stack is

@@ -10,6 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 
+class Model(BaseModel):
+    """The base of every model of ours: validators are built on first use, not at import, so that a
+    function's cold start pays only for the models its request uses (docs/benchmarks.md)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -30,7 +37,7 @@ class Section(StrEnum):
     more = "more"
 
 
-class Source(BaseModel):
+class Source(Model):
     """A feed the newsroom follows."""
 
     id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
@@ -61,7 +68,7 @@ class Source(BaseModel):
         return rules
 
 
-class Article(BaseModel):
+class Article(Model):
     """One piece of journalism, as stored: the unit that stories are made of."""
 
     id: str
@@ -84,7 +91,7 @@ class Article(BaseModel):
     ingested: datetime = Field(default_factory=utcnow)
 
 
-class StoryArticle(BaseModel):
+class StoryArticle(Model):
     """An article as an edition shows it: enough to render without going back to the store."""
 
     id: str
@@ -95,7 +102,7 @@ class StoryArticle(BaseModel):
     image: str | None = None
 
 
-class Story(BaseModel):
+class Story(Model):
     id: str
     headline: str
     summary: str
@@ -117,7 +124,7 @@ SECTION_TITLES: dict[Section, str] = {
 }
 
 
-class EditionSection(BaseModel):
+class EditionSection(Model):
     key: Section
     title: str
     stories: list[Story] = Field(default_factory=list)
@@ -139,7 +146,7 @@ class Action(StrEnum):
     summary = "summary"  # replace the story's summary
 
 
-class Decision(BaseModel):
+class Decision(Model):
     """One editor's change to a draft, kept so that a rebuild applies it again.
 
     ``target`` is an article id: a story is named by any of its articles, which stay stable when
@@ -155,7 +162,7 @@ class Decision(BaseModel):
     at: datetime = Field(default_factory=utcnow)
 
 
-class Edition(BaseModel):
+class Edition(Model):
     """A week's digest: its window, its sections and where it stands."""
 
     model_config = ConfigDict(use_enum_values=False)
@@ -188,7 +195,7 @@ class SubscriberStatus(StrEnum):
     erased = "erased"
 
 
-class Consent(BaseModel):
+class Consent(Model):
     at: datetime = Field(default_factory=utcnow)
     source: str
     ip: str | None = None
@@ -197,7 +204,7 @@ class Consent(BaseModel):
     event: str = "subscribe"
 
 
-class PendingSignup(BaseModel):
+class PendingSignup(Model):
     """What a sign-up asked for: applied only when the mailed link is clicked (``nonce`` names it)."""
 
     nonce: str
@@ -208,7 +215,7 @@ class PendingSignup(BaseModel):
     consent: Consent
 
 
-class Subscriber(BaseModel):
+class Subscriber(Model):
     id: str
     email: str
     name: str | None = None

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import ConfigDict, Field, field_validator
+
+from digest.models import Model
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,10 +44,15 @@ STACK_OUTPUT_FIELDS: dict[str, str] = {
 PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]{1,64}@([A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}")
 
 
-class Settings(BaseSettings):
-    """Everything the functions and the CLI read from the environment."""
+class Settings(Model):
+    """Everything the functions and the CLI read from the environment: each field from the variable of
+    its name in any case (``SEND_HOUR`` sets ``send_hour``), keyword arguments first.
 
-    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+    A plain model reading ``os.environ``, not pydantic-settings: that package costs every function
+    more at import than the whole of this model (docs/benchmarks.md, "Lambda budgets").
+    """
+
+    model_config = ConfigDict(extra="ignore")
 
     # Resources (fixed local names by default, so a bare moto server works after `digest stack create`).
     articles_table: str = "digest-articles"
@@ -116,6 +122,11 @@ class Settings(BaseSettings):
     admin_api_key_secret_arn: str = ""
 
     layouts_dir: Path = REPO_ROOT / "layouts"
+
+    def __init__(self, **values: Any) -> None:
+        environ = {name.lower(): value for name, value in os.environ.items()}
+        found = {name: environ[name] for name in type(self).model_fields if name in environ}
+        super().__init__(**(found | values))
 
     @field_validator("send_day")
     @classmethod

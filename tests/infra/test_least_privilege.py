@@ -28,7 +28,7 @@ NOT_IN_AWS: dict[tuple[str, Need], str] = {
     "shared with the editors' API; the public function serves no admin route (tests/infra/test_template.py "
     "routes), so it never reads the admin key",
     **{(name, Need("dynamodb:UpdateItem", "SendLogTable")): PACER_ONLY
-       for name in ("ApiFunction", "InboundMailFunction", "BuildEditionFunction", "NoticeWorkerFunction")},
+       for name in ("ApiFunction", "BuildEditionFunction", "NoticeWorkerFunction")},
     **{(name, need): INGEST_ONLY
        for name in ("SesEventsFunction", "AdminApiFunction")
        for need in (Need("dynamodb:PutItem", "ArticlesTable"), Need("dynamodb:BatchWriteItem", "ArticlesTable"),

@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, File, Form,
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from digest.api import admin, desk, pages, review, subscriptions, web
-from digest.api.models import (
+from digest.api.editor_models import (
     DecisionRequest,
     EditionList,
     EditionStats,
@@ -25,11 +25,10 @@ from digest.api.models import (
     SourceInput,
     SourceList,
     StatusChange,
-    StatusReply,
-    SubscriberRecord,
     TestSendReport,
     TestSendRequest,
 )
+from digest.api.models import StatusReply, SubscriberRecord
 from digest.api.web import (
     ADMIN,
     IMPORT_PATH,

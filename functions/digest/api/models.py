@@ -1,25 +1,20 @@
-"""Request and response bodies of the API, typed once: they validate requests and make the OpenAPI document."""
+"""Request and response bodies of the readers' API, typed once: they validate requests and make the OpenAPI document
+(the editors' are in digest.api.editor_models)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from zoneinfo import available_timezones
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
-    HttpUrl,
-    StrictBool,
-    StrictFloat,
-    StrictInt,
-    UrlConstraints,
     field_validator,
 )
 
-from digest.models import Action, Consent, EditionStatus, Kind, Section, SubscriberStatus
+from digest.models import Consent, Model, Section, SubscriberStatus
 
 TOKEN_MAX = 512
 EMAIL_MAX = 320
@@ -43,7 +38,7 @@ def known_zone(value: str | None) -> str | None:
     return value
 
 
-class Strict(BaseModel):
+class Strict(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -79,16 +74,16 @@ class TokenRequest(Strict):
     token: str = Field(min_length=10, max_length=TOKEN_MAX)
 
 
-class Accepted(BaseModel):
+class Accepted(Model):
     status: Literal["accepted"] = "accepted"
     message: str = "If the address can receive mail, a confirmation link is on its way."
 
 
-class StatusReply(BaseModel):
+class StatusReply(Model):
     status: SubscriberStatus
 
 
-class Problem(BaseModel):
+class Problem(Model):
     """Every error: a message a person can act on, and for invalid input the fields at fault."""
 
     message: str
@@ -107,7 +102,7 @@ class PreferencesUpdate(Strict):
     _zone = field_validator("timezone")(known_zone)
 
 
-class Preferences(BaseModel):
+class Preferences(Model):
     email: str
     name: str | None = None
     status: SubscriberStatus
@@ -116,14 +111,14 @@ class Preferences(BaseModel):
     timezone: str | None = None
 
 
-class SendLogRow(BaseModel):
+class SendLogRow(Model):
     model_config = ConfigDict(extra="allow")
     edition_id: str
     subscriber_id: str
     status: str
 
 
-class SubscriberRecord(BaseModel):
+class SubscriberRecord(Model):
     id: str
     email: str
     name: str | None = None
@@ -135,101 +130,9 @@ class SubscriberRecord(BaseModel):
     soft_bounces: int = 0
 
 
-class DataExport(BaseModel):
+class DataExport(Model):
     """Everything stored about one reader."""
 
     subscriber: SubscriberRecord
     consents: list[Consent]
     send_log: list[SendLogRow]
-
-
-# ---------------------------------------------------------------- admin
-
-
-class ReaderPage(BaseModel):
-    subscribers: list[SubscriberRecord]
-    cursor: str | None = Field(default=None, description="Pass as ?cursor= for the next page; null at the end.")
-
-
-class StatusChange(Strict):
-    status: Literal[
-        SubscriberStatus.pending, SubscriberStatus.confirmed, SubscriberStatus.unsubscribed, SubscriberStatus.suppressed
-    ]
-
-
-class ImportReport(BaseModel):
-    imported: int = Field(description="Readers added or changed.")
-    unchanged: int = Field(description="Rows that matched what is stored already.")
-    rejected: int = Field(description="Rows not imported; see errors.")
-    errors: list[str]
-
-
-class SourceInput(Strict):
-    name: str = Field(min_length=1, max_length=200)
-    # shorter than HttpUrl's own limit, so the stored (normalised) URL always reads back as a Source
-    feed_url: Annotated[HttpUrl, UrlConstraints(max_length=2000)]
-    authority: StrictFloat | StrictInt = Field(default=0.5, ge=0, le=1)
-    default_kind: Kind = Kind.news
-    active: StrictBool = True
-    poll_minutes: StrictInt = Field(default=60, ge=5, le=7 * 24 * 60)
-    boilerplate: list[str] = Field(default_factory=list, max_length=50)
-
-
-class NewSource(SourceInput):
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
-
-
-class SourceList(BaseModel):
-    sources: list[dict[str, Any]]
-
-
-class EditionSummary(BaseModel):
-    id: str
-    number: int
-    status: EditionStatus
-    window_start: datetime
-    window_end: datetime
-    stories: int
-    new_articles: int
-
-
-class EditionList(BaseModel):
-    editions: list[EditionSummary]
-
-
-class DecisionRequest(Strict):
-    """pin (with section and optional position: also reorders), unpin, drop, restore, or a new summary."""
-
-    action: Action
-    target: str = Field(min_length=1, max_length=64, description="An article id of the story (or the story id).")
-    section: Section | None = None
-    position: StrictInt | None = Field(default=None, ge=1, le=50)
-    text: str | None = Field(default=None, min_length=1, max_length=600)
-
-
-class TestSendRequest(Strict):
-    addresses: list[str] = Field(min_length=1, max_length=10)
-
-
-class TestSendReport(BaseModel):
-    sent: list[dict[str, str]]
-
-
-class ReaderInDoubt(BaseModel):
-    address: str | None = Field(description="None once the reader was erased.")
-    subscriber_id: str
-    since: str
-    reason: str
-
-
-class EditionStats(BaseModel):
-    edition: str
-    status: str
-    readers: dict[str, int] = Field(
-        description="From the send log: sent, failed, skipped, pending (queued), in_doubt; zeros included."
-    )
-    feedback: dict[str, int] = Field(description="SES events: accepted, delivered, bounced, …; zeros included.")
-    rates: dict[str, float] = Field(description="Feedback counts per reader sent.")
-    in_doubt: list[ReaderInDoubt] = Field(
-        description="Readers SES may or may not have mailed: settle them (`digest edition settle`)."
-    )

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from aws_lambda_powertools.event_handler import Response
 
 from digest.models import SECTION_TITLES
-from digest.render.edition import format_date
 from digest.settings import get_settings
 
 if TYPE_CHECKING:
@@ -37,6 +36,8 @@ def local_time(moment: datetime | None) -> str:
     if moment is None:
         return ""
     local = moment.astimezone(ZoneInfo(get_settings().newsroom_timezone))
+    from digest.render.edition import format_date  # the renderer loads with the first page that shows a date
+
     return f"{format_date(local)}, {local:%H:%M}"
 
 
@@ -44,22 +45,29 @@ def percent(rate: float) -> str:
     return f"{rate * 100:.1f}%"
 
 
-@cache
-def _environment(layouts: Path) -> Environment:
-    from jinja2 import Environment, FileSystemLoader, select_autoescape  # on the first page, not at cold start
+def page_templates(layouts: Path) -> list[str]:
+    """The layouts rendered as pages: all but the edition's (digest.render.edition renders those)."""
+    from digest.render.edition import TEMPLATES
 
-    environment = Environment(
-        loader=FileSystemLoader(layouts), autoescape=select_autoescape(["j2", "html"]), auto_reload=False
-    )
-    environment.filters["when"] = local_time
-    environment.filters["percent"] = percent
-    return environment
+    return sorted(path.name for path in layouts.glob("*.j2") if path.name not in TEMPLATES)
+
+
+@cache
+def environment(layouts: Path) -> Environment:
+    from jinja2 import Environment, select_autoescape  # on the first page, not at cold start
+
+    from digest.render.precompiled import Loader
+
+    env = Environment(loader=Loader(layouts, "pages"), autoescape=select_autoescape(["j2", "html"]), auto_reload=False)
+    env.filters["when"] = local_time
+    env.filters["percent"] = percent
+    return env
 
 
 def render(template: str, title: str, *, status: int = 200, **context: Any) -> Response[str]:
     settings = get_settings()
     body = (
-        _environment(Path(settings.layouts_dir))
+        environment(Path(settings.layouts_dir))
         .get_template(template)
         .render(
             title=title,

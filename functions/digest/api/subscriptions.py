@@ -12,22 +12,20 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from digest.handlers.messages import NoticeMessage
-from digest.mail.compose import compose_notice
-from digest.mail.inbound import MailedUnsubscribe
-from digest.mail.service import envelope
 from digest.models import Consent, PendingSignup, Section, Subscriber, SubscriberStatus
 from digest.readers import ReaderError, normalise_email, subscriber_id
 from digest.settings import Settings
 from digest.store.limits import Limits
-from digest.store.mailer import send_raw
 from digest.store.queues import queue_url, send_messages
 from digest.store.secrets import token_keys
-from digest.store.sendlog import SendLog
 from digest.store.subscribers import SubscriberStore
 from digest.tokens import TTL_SECONDS, Purpose, TokenError, issue, read_token, reader_subject, split_subject
+
+if TYPE_CHECKING:
+    from digest.mail.inbound import MailedUnsubscribe
 
 CONFIRM_TTL = TTL_SECONDS[Purpose.confirm]
 HOUR = 3600
@@ -152,17 +150,21 @@ def send_confirmation(settings: Settings, notice: NoticeMessage) -> bool:
         f"{notice.base_url}/confirm?token={token}\n\n"
         "The link works for 7 days. If you did not ask for it, ignore this message and nothing will be sent.\n"
     )
-    raw = compose_notice(
-        envelope(settings, "confirm"), signup.email, f"Confirm your subscription to {settings.newsletter_name}", text
-    )
-    send_raw(
-        settings.sender_address,
-        signup.email,
-        raw,
-        configuration_set=settings.ses_configuration_set,
-        tags={"purpose": "confirm"},
-    )
+    _mail_notice(settings, "confirm", signup.email, f"Confirm your subscription to {settings.newsletter_name}", text)
     return True
+
+
+def _mail_notice(settings: Settings, purpose: Literal["confirm", "data"], address: str, subject: str,
+                 text: str) -> None:  # fmt: skip
+    """A plain-text notice with its link.  The mail code loads with the first notice, not at cold
+    start: the pages and most requests never mail (tests/infra/test_cold_imports.py)."""
+    from digest.mail.compose import compose_notice
+    from digest.mail.service import envelope
+    from digest.store.mailer import send_raw
+
+    raw = compose_notice(envelope(settings, purpose), address, subject, text)
+    send_raw(settings.sender_address, address, raw, configuration_set=settings.ses_configuration_set,
+             tags={"purpose": purpose})  # fmt: skip
 
 
 def _reader(settings: Settings, token: str, purpose: Purpose) -> tuple[Subscriber, str | None]:
@@ -287,11 +289,7 @@ def mail_data_link(settings: Settings, token: str, base_url: str) -> None:
         f"{base_url}/data/{data_token}\n\n"
         "The link works for 24 hours. If you did not ask for it, ignore this message.\n"
     )
-    raw = compose_notice(envelope(settings, "data"), reader.email, f"Your data at {settings.newsletter_name}", text)
-    send_raw(
-        settings.sender_address, reader.email, raw, configuration_set=settings.ses_configuration_set,
-        tags={"purpose": "data"},
-    )  # fmt: skip
+    _mail_notice(settings, "data", reader.email, f"Your data at {settings.newsletter_name}", text)
 
 
 def rotate_links(settings: Settings, reader_id: str) -> Subscriber:
@@ -311,6 +309,8 @@ def data_reader(settings: Settings, token: str) -> Subscriber:
 
 def export(settings: Settings, token: str) -> dict[str, Any]:
     """Everything stored about the reader: the record, the consents, and every send-log row."""
+    from digest.store.sendlog import SendLog  # the export alone reads the send log
+
     reader = reader_for(settings, token, Purpose.data)
     return {
         "subscriber": reader.model_dump(mode="json", exclude={"consents"}),

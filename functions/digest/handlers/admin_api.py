@@ -1,6 +1,7 @@
 """The editors' API behind API Gateway: /admin/* (x-api-key), the review page (/review/*), the desk
 (/desk/*) and the OpenAPI document (digest.api.editorial)."""
 
+import gc
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -15,3 +16,6 @@ from digest.observability import logger, metrics, tracer
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return resolve(event, context)
+
+
+gc.freeze()  # the cold start's objects live as long as the process: collections skip them (docs/benchmarks.md)

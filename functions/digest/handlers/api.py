@@ -2,6 +2,7 @@
 export and erase, and their pages (digest.api.public).  The admin API, review page and desk are
 AdminApiFunction's (digest.handlers.admin_api)."""
 
+import gc
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -16,3 +17,6 @@ from digest.observability import logger, metrics, tracer
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return resolve(event, context)
+
+
+gc.freeze()  # the cold start's objects live as long as the process: collections skip them (docs/benchmarks.md)

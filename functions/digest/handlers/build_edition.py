@@ -1,5 +1,6 @@
 """Weekly: build the edition draft and render its preview."""
 
+import gc
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -36,3 +37,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
                                         "status": edition.status.value})  # fmt: skip
     return {"edition_id": edition.id, "status": edition.status.value, "stories": len(edition.stories()),
             "subject": email.subject, "dropped": email.dropped}  # fmt: skip
+
+
+gc.freeze()  # the cold start's objects live as long as the process: collections skip them (docs/benchmarks.md)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from digest.models import Model
 
 
-class _Message(BaseModel):
+class _Message(Model):
     model_config = ConfigDict(extra="forbid", str_max_length=200)
 
 

@@ -1,5 +1,6 @@
 """Editors' picks uploaded to the articles bucket (S3 "Object Created" events through EventBridge)."""
 
+import gc
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
@@ -25,3 +26,6 @@ def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
     if errors:
         logger.warning("some picks were refused", extra={"key": key, "errors": errors[:20]})
     return {"key": key, "stored": len(stored), "errors": errors}
+
+
+gc.freeze()  # the cold start's objects live as long as the process: collections skip them (docs/benchmarks.md)

@@ -7,13 +7,13 @@ before the send if the edition is still a draft) and `digest edition send ID [--
 `resend-failed ID` against AWS.
 """
 
+import gc
 from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from digest.handlers.messages import DispatchEvent
-from digest.mail.editors import approval_reminder as remind_editors
 from digest.mail.service import approval_reminder, dispatch, resend_failed, scheduled_dispatch, wave_dispatch
 from digest.observability import logger, metrics, tracer
 from digest.settings import Settings, get_settings
@@ -23,6 +23,8 @@ from digest.stories.window import wave_week, week_of
 
 def _remind_editors(settings: Settings, reminder: str) -> None:
     """Mail the editors too (the alarm reaches whoever watches alarms, not necessarily them)."""
+    from digest.mail.editors import approval_reminder as remind_editors  # the composer: only for a reminder
+
     week = wave_week(datetime.now(UTC), timezone=settings.newsroom_timezone, send_day=settings.send_day,
                      send_hour=settings.send_hour)  # fmt: skip
     edition = EditionStore(settings.editions_table, settings.archive_bucket).get(week) if week else None
@@ -72,3 +74,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric(name="ReadersQueued", unit="Count", value=queued)
     logger.info("dispatched", extra={"queued": queued, "waiting": waiting, "waves": request.waves})
     return {"edition_id": edition_id, "queued": queued, "waiting": waiting, "note": note}
+
+
+gc.freeze()  # the cold start's objects live as long as the process: collections skip them (docs/benchmarks.md)

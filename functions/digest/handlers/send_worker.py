@@ -1,25 +1,21 @@
 """Send workers: mail each batch of readers exactly once, reporting partial batch failures."""
 
+import gc
 import time
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from digest.handlers.batch import PartialBatchResponse, process_sqs_batch
 from digest.handlers.messages import SendMessage
 from digest.mail.service import BatchReport, TransientSendError, send_batch
 from digest.observability import logger, metrics, tracer
 from digest.settings import get_settings
 
-# every failed record is reported (not the whole batch raised), so SQS retries exactly those
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-
 
 @tracer.capture_method
-def send_record(record: SQSRecord, lambda_context: LambdaContext) -> dict[str, int]:
-    message = SendMessage.model_validate_json(record.body)
+def send_record(record: dict[str, Any], lambda_context: LambdaContext) -> dict[str, int]:
+    message = SendMessage.model_validate_json(record["body"])
     logger.append_keys(edition_id=message.edition_id)
     logger.set_correlation_id(message.edition_id)
     settings = get_settings()
@@ -45,5 +41,8 @@ def _record(report: BatchReport) -> None:
 @logger.inject_lambda_context
 @metrics.log_metrics
 @tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(event=event, record_handler=send_record, processor=processor, context=context)
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialBatchResponse:
+    return process_sqs_batch(event, lambda record: send_record(record, context))
+
+
+gc.freeze()  # the cold start's objects live as long as the process: collections skip them (docs/benchmarks.md)

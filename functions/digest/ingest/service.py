@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from digest.ingest.extract import DEFAULT_BOILERPLATE, Extracted, extract_page
 from digest.ingest.feeds import FeedError, parse_feed
@@ -24,7 +24,7 @@ from digest.ingest.fetch import Fetcher, FetchError, RetryLater
 from digest.ingest.images import is_tracker
 from digest.ingest.sanitize import plain_text
 from digest.ingest.urls import absolute_http_url, article_id, canonical_url
-from digest.models import Article, Kind, Section, Source
+from digest.models import Article, Kind, Model, Section, Source
 from digest.settings import Settings
 from digest.store.articles import ArticleStore
 from digest.store.sources import SourceStore
@@ -174,7 +174,7 @@ def _record(
 # Editors' picks and imports ------------------------------------------------------------------
 
 
-class ImportedArticle(BaseModel):
+class ImportedArticle(Model):
     """An article given as JSON (``digest parse-feed``'s output shape); only ``url`` and ``title`` are required."""
 
     model_config = ConfigDict(extra="ignore", str_max_length=200_000)

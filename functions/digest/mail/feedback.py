@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from digest.models import SubscriberStatus
+from digest.models import Model, SubscriberStatus
 from digest.settings import Settings
 from digest.store.editions import EditionStore
 from digest.store.sendlog import SendLog
@@ -35,14 +35,14 @@ SOFT_BOUNCE_LIMIT = 3  # soft (transient) bounces within SOFT_BOUNCE_WINDOW supp
 SOFT_BOUNCE_WINDOW = timedelta(days=30)
 
 
-class SesMail(BaseModel):
+class SesMail(Model):
     model_config = ConfigDict(extra="ignore")
     messageId: str = Field(max_length=200)
     destination: list[str] = Field(default_factory=list, max_length=50)
     tags: dict[str, list[str]] = Field(default_factory=dict)
 
 
-class SesEvent(BaseModel):
+class SesEvent(Model):
     """The part of an SES event we act on; everything else is ignored."""
 
     model_config = ConfigDict(extra="ignore")

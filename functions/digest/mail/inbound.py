@@ -17,18 +17,20 @@ from dataclasses import dataclass
 from email.utils import getaddresses
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from digest.models import Model
 
 # base64url(purpose.subject.expiry) "." base64url(mac): the shape tokens.make_token produces
 _TOKEN = re.compile(r"(?<![A-Za-z0-9_.-])([A-Za-z0-9_-]{8,400}\.[A-Za-z0-9_-]{8,64})(?![A-Za-z0-9_.-])")
 MAX_SUBJECT = 998  # RFC 5322's line limit; anything longer is not a subject a mail client wrote
 
 
-class Verdict(BaseModel):
+class Verdict(Model):
     status: Literal["PASS", "FAIL", "GRAY", "PROCESSING_FAILED", "DISABLED"]
 
 
-class Receipt(BaseModel):
+class Receipt(Model):
     recipients: list[str]
     spamVerdict: Verdict
     virusVerdict: Verdict
@@ -37,28 +39,28 @@ class Receipt(BaseModel):
     dmarcVerdict: Verdict
 
 
-class CommonHeaders(BaseModel):
+class CommonHeaders(Model):
     sender_from: list[str] = Field(default_factory=list, alias="from")
     subject: str = ""  # SES leaves it out when the mail has none
 
 
-class Header(BaseModel):
+class Header(Model):
     name: str
     value: str
 
 
-class ReceivedMail(BaseModel):
+class ReceivedMail(Model):
     messageId: str = Field(max_length=256)
     commonHeaders: CommonHeaders
     headers: list[Header] = Field(default_factory=list)
 
 
-class ReceiptNotification(BaseModel):
+class ReceiptNotification(Model):
     mail: ReceivedMail
     receipt: Receipt
 
 
-class ReceiptRecord(BaseModel):
+class ReceiptRecord(Model):
     """One record of the event an SES receipt rule's Lambda action sends (the fields we read)."""
 
     eventSource: Literal["aws:ses"]

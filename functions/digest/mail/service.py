@@ -8,9 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from digest.mail.compose import Envelope, Letter, Reader, compose
 from digest.models import Edition, EditionStatus, Section, Subscriber, SubscriberStatus
 from digest.settings import Settings
 from digest.store.editions import EditionStore
@@ -22,6 +21,9 @@ from digest.store.sendlog import Doubt, SendLog
 from digest.store.subscribers import SubscriberStore
 from digest.stories.window import local_send_time, send_time, wave_week
 from digest.tokens import Purpose, make_token, reader_subject
+
+if TYPE_CHECKING:  # the composer (and the renderer under it) loads where mail is composed, not in the dispatch
+    from digest.mail.compose import Envelope, Letter, Reader
 
 BATCH_SIZE = 50
 LOCAL_SEND_RATE = 100  # messages/s on a local endpoint, whose SES quota is a placeholder
@@ -364,6 +366,8 @@ def mail_reader(
     """A reader as the composer needs one: signed unsubscribe and preferences links for the reader's
     current ``token_version`` (plus the List-Unsubscribe mailto when the stack receives mail at
     ``unsubscribe_mailbox``)."""
+    from digest.mail.compose import Reader
+
     key = token_keys(settings)[0]
     base = settings.api_base_url.rstrip("/")
     subject = reader_subject(subscriber_id, token_version)
@@ -379,6 +383,8 @@ def mail_reader(
 
 
 def envelope(settings: Settings, edition_id: str) -> Envelope:
+    from digest.mail.compose import Envelope
+
     domain = settings.sender_address.rpartition("@")[2]
     return Envelope(
         sender=settings.sender_address,
@@ -404,6 +410,7 @@ def send_batch(
     so a slow fleet (a low SES rate shared by many workers) never pushes a batch to the
     dead-letter queue, whose receive count is for batches that fail.
     """
+    from digest.mail.compose import Letter
     from digest.render.publish import email_variant  # MJML and Jinja2 load in send workers, not in the API
 
     edition = _sendable(EditionStore(settings.editions_table, settings.archive_bucket).get(edition_id), edition_id)
@@ -459,6 +466,8 @@ class _BatchSender:
         return self.deadline is not None and time.time() >= self.deadline
 
     def send(self, reader: Subscriber, letter: Letter) -> None:
+        from digest.mail.compose import compose
+
         try:
             raw = compose(
                 letter,

@@ -72,6 +72,7 @@ EMAIL_TEMPLATE = "edition.mjml.j2"
 TEXT_TEMPLATE = "edition.txt.j2"
 INDEX_TEMPLATE = "archive_index.html.j2"
 FEED_TEMPLATE = "archive_feed.xml.j2"
+TEMPLATES = (EMAIL_TEMPLATE, TEXT_TEMPLATE, INDEX_TEMPLATE, FEED_TEMPLATE)
 
 SECTION_ORDER: tuple[Section, ...] = tuple(Section)
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -102,6 +103,7 @@ class EditionTooLarge(ValueError):
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # includes \t \r \n: collapsed to spaces
 _BIDI_OVERRIDE = re.compile(r"[\u202a-\u202e\u2066-\u2069]")  # embeddings/overrides/isolates
+_NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f]")  # \s: what str.isspace() calls whitespace
 
 
 def clean_text(value: object, limit: int | None = None) -> str:
@@ -120,7 +122,7 @@ def safe_url(value: object) -> str | None:
     if not isinstance(value, str):
         value = "" if value is None else str(value)
     url = value.strip()
-    if not url or len(url) > 2048 or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+    if not url or len(url) > 2048 or _NOT_IN_URL.search(url):
         return None
     try:
         parts = urlsplit(url)
@@ -391,10 +393,12 @@ def _wrap(text: str, width: int = 72, indent: str = "", first: str | None = None
 @lru_cache(maxsize=8)
 def _cached_environment(layouts_dir: Path) -> Environment:
     # Jinja2 (and MJML, in render_edition) load on first use: functions that never render start faster.
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+    from jinja2 import Environment, StrictUndefined, select_autoescape
+
+    from digest.render.precompiled import Loader  # the layouts compiled ahead of time
 
     env = Environment(
-        loader=FileSystemLoader(str(layouts_dir)),
+        loader=Loader(layouts_dir, "edition"),
         autoescape=select_autoescape(
             enabled_extensions=("mjml.j2", "html.j2", "xml.j2"),
             disabled_extensions=("txt.j2",),

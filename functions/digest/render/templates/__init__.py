@@ -1,0 +1,1 @@
+"""Layouts compiled by digest.render.precompiled (`make templates`): do not edit."""

@@ -1,0 +1,58 @@
+"""What a cold start imports: each handler imported in a fresh interpreter as Lambda imports it loads
+none of the modules the budgets work (issue #17) took off its import path, and builds no model of
+ours.  Not timed: benchmarks/bench_budgets.py times them (docs/benchmarks.md, "Lambda budgets");
+this fails as soon as a heavy import comes back at module level.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
+
+# Off every handler's import path: pydantic-settings (the settings are a plain model) and
+# Powertools' batch utilities (digest/handlers/batch.py answers SQS batches).
+EVERYWHERE = {"pydantic_settings", "aws_lambda_powertools.utilities.batch", "numpy", "scipy"}
+# Loaded on first use by the requests that need them, not at import.
+RENDERING = {"jinja2", "jinja2.compiler", "mjml", "digest.render.edition"}
+MAILING = {"digest.mail.compose", "digest.mail.service", "digest.mail.inbound", "email.policy"}
+NOT_IMPORTED = {
+    "digest.handlers.api": EVERYWHERE | RENDERING | MAILING | {"email_validator", "digest.api.editorial"},
+    "digest.handlers.send_dispatch": EVERYWHERE | RENDERING | {"digest.mail.compose", "digest.mail.editors"},
+    "digest.handlers.send_worker": EVERYWHERE | RENDERING,
+    "digest.handlers.notice_worker": EVERYWHERE | RENDERING | MAILING,
+    "digest.handlers.ingest_worker": EVERYWHERE | RENDERING | MAILING,
+    "digest.handlers.ingest_fanout": EVERYWHERE | RENDERING | MAILING,
+}
+
+PROGRAM = """import inspect, json, sys
+import {module}
+import digest.models
+built = sorted(name for name, value in vars(digest.models).items()
+               if inspect.isclass(value) and issubclass(value, digest.models.Model) and value.__pydantic_complete__)
+print(json.dumps({{"modules": sorted(sys.modules), "built": built}}))"""
+
+
+def cold_import(module: str) -> dict[str, list[str]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_", "LAMBDA_"))}
+    env |= {"LAMBDA_TASK_ROOT": str(FUNCTIONS), "AWS_REGION": "eu-west-1", "POWERTOOLS_TRACE_DISABLED": "true"}
+    out = subprocess.run([sys.executable, "-c", PROGRAM.format(module=module)], capture_output=True, text=True,
+                         env=env, cwd=FUNCTIONS, timeout=120)  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    found: dict[str, list[str]] = json.loads(out.stdout.strip().splitlines()[-1])
+    return found
+
+
+@pytest.mark.parametrize("module", sorted(NOT_IMPORTED))
+def test_a_cold_handler_leaves_the_heavy_modules_for_the_requests_that_need_them(module: str) -> None:
+    found = cold_import(module)
+    assert module in found["modules"] and "digest.settings" in found["modules"], "the import went wrong"
+    loaded = sorted(NOT_IMPORTED[module] & set(found["modules"]))
+    assert not loaded, f"{module} imports {loaded} at cold start (issue #17: import them where they are used)"
+    assert not found["built"], f"{module} builds {found['built']} at import (digest.models.Model defers it)"
