@@ -351,7 +351,8 @@ def _louvain_cpm(graph: sp.csr_matrix, gamma: float) -> np.ndarray:
     w = sp.csr_matrix(graph)
     node_size = np.ones(n)
     for _ in range(20):
-        moves, moved = _local_moves(w, node_size, gamma)
+        sweep = _local_moves_one_by_one if w.shape[0] <= _MOVE_BATCH else _local_moves
+        moves, moved = sweep(w, node_size, gamma)
         _, com = np.unique(moves, return_inverse=True)
         labels = com[labels]
         if not moved:
@@ -388,6 +389,44 @@ def _aggregate(w: sp.csr_matrix, com: np.ndarray, node_size: np.ndarray) -> tupl
     vals = np.concatenate([pw, pw, internal])
     agg_w = sp.csr_matrix((vals, (rows, cols)), shape=(k, k))
     return agg_w, np.bincount(com, weights=node_size, minlength=k)
+
+
+def _local_moves_one_by_one(w: sp.csr_matrix, node_size: np.ndarray, gamma: float) -> tuple[np.ndarray, bool]:
+    """Move nodes, in index order, to the neighbouring community with the best CPM gain.
+
+    The exact sweep that ``_local_moves`` approximates: on a graph of one batch or less (a small
+    batch of articles, the upper Louvain levels) the batch would move every node at once, which on
+    the sample site's 60 full articles split stories (BCubed F1 0.96 instead of 0.99).
+    """
+    n = w.shape[0]
+    indptr, indices, data = w.indptr.tolist(), w.indices.tolist(), w.data.tolist()
+    size = node_size.tolist()
+    com = list(range(n))
+    tot = list(size)
+    any_move = False
+    for _ in range(50):
+        moved = 0
+        for i in range(n):
+            ci, si = com[i], size[i]
+            links: dict[int, float] = {}
+            for e in range(indptr[i], indptr[i + 1]):
+                j = indices[e]
+                if j != i:
+                    links[com[j]] = links.get(com[j], 0.0) + data[e]
+            tot[ci] -= si
+            best, best_gain = ci, links.get(ci, 0.0) - gamma * si * tot[ci]
+            for c in sorted(links):
+                gain = links[c] - gamma * si * tot[c]
+                if gain > best_gain + 1e-12:
+                    best, best_gain = c, gain
+            tot[best] += si
+            if best != ci:
+                com[i] = best
+                moved += 1
+        if not moved:
+            break
+        any_move = True
+    return np.asarray(com, dtype=np.int64), any_move
 
 
 def _local_moves(w: sp.csr_matrix, node_size: np.ndarray, gamma: float) -> tuple[np.ndarray, bool]:
