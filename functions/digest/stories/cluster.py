@@ -57,6 +57,11 @@ _ATTACH = 0.10  # centroid cosine for a loose article to join a story of 3+ memb
 # site's full texts (BCubed F1 0.92 -> 0.99) at no cost on the Google News snippets.
 _ATTACH_LONG = 0.20
 _LONG_TEXT_TERMS = 60  # distinct terms above which an item counts as a full article
+# ... and for the same reason two groups of full articles must be closer to merge. Neither the sample
+# site's nor the synthetic busy week's full-text stories needed a merge at all (the graph holds them
+# together), while distinct stories of one theme (a Thanksgiving storm, the parade's balloons in its
+# wind) reach centroid cosines of 0.40: twice _MERGE, the ratio of _ATTACH_LONG to _ATTACH.
+_MERGE_LONG = 0.60
 _TITLE_WEIGHT = 2
 _MAX_TEXT_TOKENS = 300  # the lede carries the event; later paragraphs mostly add background noise
 _MAX_DF_SHARE = 0.05  # terms in more than this share of the articles are too unspecific to propose pairs
@@ -529,6 +534,7 @@ def _merge_by_centroid(
     _, labels = np.unique(labels, return_inverse=True)
     g = sp.triu(graph, 1).tocoo()
     g_row, g_col = g.row, g.col
+    terms = np.diff(x.indptr)
     for _ in range(100):
         cent, size = _centroids(x, labels)
         k = len(size)
@@ -546,7 +552,8 @@ def _merge_by_centroid(
         sims = _rowwise_dot(cent, cent, lo, hi)
         gt = _group_times(labels, stamps)
         sims *= _time_factor(gt[lo], gt[hi])
-        ok = sims >= t
+        long_group = np.bincount(labels, weights=terms, minlength=k) > _LONG_TEXT_TERMS * size
+        ok = sims >= np.where(long_group[lo] & long_group[hi], max(t, _MERGE_LONG), t)
         if not ok.any():
             break
         heap = [(-float(s), int(p), int(q)) for s, p, q in zip(sims[ok], lo[ok], hi[ok], strict=True)]
