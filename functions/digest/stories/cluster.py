@@ -200,7 +200,7 @@ def _tfidf(items: Sequence[ClusterItem]) -> sp.csr_matrix:
 
 
 def _normalize_rows(x: sp.csr_matrix) -> sp.csr_matrix:
-    x = sp.csr_matrix(x, dtype=np.float64)
+    x = sp.csr_matrix(x, dtype=np.float64, copy=True)  # callers keep their matrix (merge rounds reuse sums)
     norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     x.data /= np.repeat(norms, np.diff(x.indptr))
@@ -452,17 +452,18 @@ def _local_moves(w: sp.csr_matrix, node_size: np.ndarray, gamma: float) -> tuple
     tot = node_size.astype(np.float64).copy()
     members = np.ones(n, dtype=np.int64)
     any_move = False
-    active = np.ones(len(bounds) - 1, dtype=bool)  # batches whose neighbourhood changed
+    active = np.ones(n, dtype=bool)  # nodes whose neighbourhood changed since they last decided
     for _ in range(50):
         moved = 0
         moved_nodes = np.zeros(n, dtype=bool)
-        for b in np.flatnonzero(active):
+        for b in np.flatnonzero(np.add.reduceat(active, np.arange(0, n, _MOVE_BATCH))):
             lo, hi = bounds[b], bounds[b + 1]
-            if lo == hi:
+            sel = lo + np.flatnonzero(active[er[lo:hi]])
+            if len(sel) == 0:
                 continue
             first_node = b * _MOVE_BATCH  # the batch's nodes are first_node, first_node + 1, ...
-            # weight from each node of the batch to each community it touches (summed per row)
-            per = sp.csr_matrix((ev[lo:hi], (er[lo:hi] - first_node, com[ec[lo:hi]])), shape=(_MOVE_BATCH, n))
+            # weight from each active node of the batch to each community it touches (summed per row)
+            per = sp.csr_matrix((ev[sel], (er[sel] - first_node, com[ec[sel]])), shape=(_MOVE_BATCH, n))
             per.sum_duplicates()
             links, target = per.data, per.indices.astype(np.int64)
             node = first_node + np.repeat(np.arange(_MOVE_BATCH), np.diff(per.indptr))
@@ -495,9 +496,8 @@ def _local_moves(w: sp.csr_matrix, node_size: np.ndarray, gamma: float) -> tuple
         # a handful of nodes can keep trading places inside a batch: that is converged enough
         if moved <= n // 1000:
             break
-        active = np.zeros(len(bounds) - 1, dtype=bool)
-        active[np.unique(er[moved_nodes[ec]] // _MOVE_BATCH)] = True
-        active[np.unique(np.flatnonzero(moved_nodes) // _MOVE_BATCH)] = True
+        active = moved_nodes.copy()
+        active[er[moved_nodes[ec]]] = True
     return com, any_move
 
 
@@ -521,10 +521,15 @@ def _peel_weak_members(graph: sp.csr_matrix, labels: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------- centroid stages
 
 
-def _centroids(x: sp.csr_matrix, labels: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+def _group_sums(rows: sp.csr_matrix | np.ndarray, labels: np.ndarray) -> sp.csr_matrix:
+    """Row sums per label: ``rows`` (one per item) summed into one row per group 0..max(labels)."""
     k = int(labels.max()) + 1
     member = sp.csr_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)))), shape=(k, len(labels)))
-    return _normalize_rows(sp.csr_matrix(member @ x)), np.bincount(labels, minlength=k)
+    return sp.csr_matrix(member @ rows)
+
+
+def _centroids(x: sp.csr_matrix, labels: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+    return _normalize_rows(_group_sums(x, labels)), np.bincount(labels, minlength=int(labels.max()) + 1)
 
 
 def _merge_by_centroid(
@@ -534,9 +539,12 @@ def _merge_by_centroid(
     _, labels = np.unique(labels, return_inverse=True)
     g = sp.triu(graph, 1).tocoo()
     g_row, g_col = g.row, g.col
-    terms = np.diff(x.indptr)
+    # groups' term sums, sizes and term counts, carried from round to round (merging adds them up)
+    sums = _group_sums(x, labels)
+    size = np.bincount(labels).astype(np.float64)
+    terms = np.bincount(labels, weights=np.diff(x.indptr))
     for _ in range(100):
-        cent, size = _centroids(x, labels)
+        cent = _normalize_rows(sums)
         k = len(size)
         a, b = labels[g_row], labels[g_col]
         cross = a != b  # links inside a group never count again: drop them, rounds get cheaper
@@ -552,7 +560,7 @@ def _merge_by_centroid(
         sims = _rowwise_dot(cent, cent, lo, hi)
         gt = _group_times(labels, stamps)
         sims *= _time_factor(gt[lo], gt[hi])
-        long_group = np.bincount(labels, weights=terms, minlength=k) > _LONG_TEXT_TERMS * size
+        long_group = terms > _LONG_TEXT_TERMS * size
         ok = sims >= np.where(long_group[lo] & long_group[hi], max(t, _MERGE_LONG), t)
         if not ok.any():
             break
@@ -569,6 +577,9 @@ def _merge_by_centroid(
         merge = sp.csr_matrix((np.ones(len(pr)), (pr[:, 0], pr[:, 1])), shape=(k, k))
         _, comp = connected_components(merge, directed=False)
         labels = comp[labels]
+        sums = _group_sums(sums, comp)
+        size = np.bincount(comp, weights=size)
+        terms = np.bincount(comp, weights=terms)
     return labels
 
 
