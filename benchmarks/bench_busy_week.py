@@ -203,6 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(worker(args.data, int(n), kind, method)))
         return 0
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else list(SIZES[:2] if args.quick else SIZES)
+    load_at_start = os.getloadavg()[0]
     methods = ["cluster()"] + ([] if args.no_peers else list(PEERS))
     peers = ", ".join(f"`{commit}` ({what})" for commit, what in PEERS.items())
     print(
@@ -247,7 +248,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 lo, hi = res[m][0]["n"], res[m][-1]["n"]
                 name = m if m == "cluster()" else f"{m} ({PEERS[m]})"
                 print(f"- {name}: growth exponent **k = {k:.2f}** ({lo:,}-{hi:,}, log-log least squares)")
-    print(f"\nMachine: {os.cpu_count()} CPU(s) shared, Python {sys.version.split()[0]}.")
+    print(
+        f"\nMachine: {os.cpu_count()} CPU(s) shared with other jobs, Python {sys.version.split()[0]}; load average "
+        f"{load_at_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end (a loaded machine adds CPU time too)."
+    )
     return 0
 
 

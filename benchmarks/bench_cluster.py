@@ -392,7 +392,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     k = fit_exponent([row["n"] for row in res], [row["wall_s"] for row in res])
     print(
         f"\nFitted growth exponent (log-log least squares, time ~ n^k): **k = {k:.2f}** "
-        f"on {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}."
+        f"on {os.cpu_count()} CPU(s) shared with other jobs (load average {os.getloadavg()[0]:.1f}: wall times "
+        f"are inflated), Python {sys.version.split()[0]}."
     )
     return 0
 
