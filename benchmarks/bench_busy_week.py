@@ -1,6 +1,6 @@
 """A busy week for story clustering: synthetic weeks whose stories grow with the number of articles.
 
-    python benchmarks/bench_busy_week.py [--data PATH] [--quick] [--sizes 5000,10000] [--no-baseline]
+    python benchmarks/bench_busy_week.py [--data PATH] [--quick] [--sizes 5000,10000] [--no-peers]
 
 Unlike the copies in ``bench_cluster.py`` (each copy its own vocabulary, so stories stay at ~85
 articles), every size here keeps the dev set's 76 stories and grows each of them in proportion: at
@@ -12,8 +12,10 @@ while clustering (its own process), BCubed P/R/F1 against the story, and for sni
 ranking (``group_stories`` on the labels already found). The fitted growth exponent is the slope of
 log CPU on log n.
 
-Baseline, measured in the same run: the previous ``cluster()``, from commit ``BASELINE_COMMIT``,
-read with ``git show`` (skipped with a note when git or the commit is not available).
+Peers, measured in the same run: ``cluster()`` as of the commits in ``PEERS`` (before issue 15, and
+before this round of quality work), read with ``git show`` (skipped when git or the commit is not
+available). ``cluster()`` itself is timed ``REPEATS`` times per cell and the least CPU kept: the
+machine is shared, and other jobs' load only ever adds time.
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ from bench_cluster import _proc_status_mb, _reset_peak_rss, bcubed, default_data
 Row = dict[str, Any]
 SIZES = (5_000, 10_000, 20_000, 40_000)
 KINDS = ("snippets", "articles")
-BASELINE_COMMIT = "a576b4c"  # cluster() before issue 15 points 1-2
+PEERS = {"a576b4c": "before issue 15", "15ca924": "before the quality round"}
+REPEATS = 3
 OUTLETS = 60
 WEEK_START = datetime(2026, 11, 23, tzinfo=UTC)
 STORY_SPREAD_H = 20.0  # standard deviation of an article's time around its story's peak
@@ -97,18 +100,18 @@ def synthesize_week(rows: Sequence[Row], n: int, kind: str, seed: int = 15) -> l
     return out
 
 
-def load_baseline() -> ModuleType | None:
-    """The previous cluster module, from git; None when it cannot be read."""
+def load_peer(commit: str) -> ModuleType | None:
+    """The cluster module as of ``commit``, from git; None when it cannot be read."""
     try:
         source = subprocess.run(
-            ["git", "-C", str(REPO), "show", f"{BASELINE_COMMIT}:functions/digest/stories/cluster.py"],
+            ["git", "-C", str(REPO), "show", f"{commit}:functions/digest/stories/cluster.py"],
             check=True, capture_output=True, text=True,
         ).stdout  # fmt: skip
     except (OSError, subprocess.CalledProcessError):
         return None
-    path = Path(tempfile.mkdtemp()) / "cluster_baseline.py"
+    path = Path(tempfile.mkdtemp()) / f"cluster_{commit}.py"
     path.write_text(source, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("cluster_baseline", path)
+    spec = importlib.util.spec_from_file_location(f"cluster_{commit}", path)
     if spec is None or spec.loader is None:
         return None
     module = importlib.util.module_from_spec(spec)
@@ -119,8 +122,8 @@ def load_baseline() -> ModuleType | None:
 
 def worker(data: Path, n: int, kind: str, method: str) -> dict[str, Any]:
     """One measurement in this (fresh) process."""
-    if method == "baseline":
-        mod = load_baseline()
+    if method in PEERS:
+        mod = load_peer(method)
         if mod is None:
             return {"skipped": True}
         cluster_fn, item_cls = mod.cluster, mod.ClusterItem
@@ -135,9 +138,11 @@ def worker(data: Path, n: int, kind: str, method: str) -> dict[str, Any]:
         for r in rows
     ]  # fmt: skip
     reset = _reset_peak_rss()
-    t0 = time.process_time()
-    labels = cluster_fn(items)
-    cpu = time.process_time() - t0
+    cpu = float("inf")
+    for _ in range(1 if method in PEERS else REPEATS):
+        t0 = time.process_time()
+        labels = cluster_fn(items)
+        cpu = min(cpu, time.process_time() - t0)
     peak = _proc_status_mb("VmHWM") if reset else None
     p, r, f = bcubed(labels, [row["story"] for row in rows])
     result: dict[str, Any] = {"n": n, "kind": kind, "method": method, "cpu_s": cpu, "peak_mb": peak or 0.0,
@@ -154,7 +159,7 @@ def rank_cpu(rows: Sequence[Row], labels: Sequence[int], method: str) -> float |
     from digest.models import Article
     from digest.stories.draft import group_stories
 
-    if method == "baseline":
+    if method in PEERS:
         return None  # ranking is measured once, for the current code
     articles = [
         Article(id=r["id"], url=f"https://{r['source']}.example/{r['id']}", title=r["title"], text=r["text"],
@@ -184,8 +189,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="5k and 10k only")
     ap.add_argument("--sizes", help="comma-separated sizes (default 5k-40k)")
     ap.add_argument("--kinds", default=",".join(KINDS))
-    ap.add_argument("--no-baseline", action="store_true")
-    ap.add_argument("--baseline-max", type=int, default=40_000, help="largest size the baseline runs at")
+    ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--peer-max", type=int, default=40_000, help="largest size the peers run at")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if not args.data.is_file():
@@ -198,20 +203,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(worker(args.data, int(n), kind, method)))
         return 0
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else list(SIZES[:2] if args.quick else SIZES)
-    methods = ["cluster()"] + ([] if args.no_baseline else ["baseline"])
+    load_at_start = os.getloadavg()[0]
+    methods = ["cluster()"] + ([] if args.no_peers else list(PEERS))
+    peers = ", ".join(f"`{commit}` ({what})" for commit, what in PEERS.items())
     print(
         "## A busy week: stories grow with N (benchmarks/bench_busy_week.py)\n\n"
         f"Reproduce: `python benchmarks/bench_busy_week.py`. Synthetic weeks from `{args.data.name}`: its 76 "
         "stories each grow in proportion to N (a new mix of one story's items per article, word dropout, new "
         f"ids, times over 7 days, {OUTLETS} outlets). CPU is `time.process_time()` of `cluster()` in a fresh "
-        f"process per cell; peak RSS is that process's high-water mark while clustering. Baseline: `cluster()` "
-        f"as of commit `{BASELINE_COMMIT}` (before this work), read with `git show`, same run and data.\n"
+        f"process per cell, the least of {REPEATS} runs for the current code (one run for a peer); peak RSS is "
+        f"that process's high-water mark while clustering. Peers: `cluster()` as of commits {peers}, read with "
+        "`git show`, same run and data.\n"
     )
     for kind in args.kinds.split(","):
         res: dict[str, list[dict[str, Any]]] = {m: [] for m in methods}
         for n in sizes:
             for m in methods:
-                if m == "baseline" and n > args.baseline_max:
+                if m in PEERS and n > args.peer_max:
                     continue
                 row = run(args.data, n, kind, m)
                 if not row.get("skipped"):
@@ -223,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               + (" rank CPU s | cluster + rank s |" if rank_col else ""))  # fmt: skip
         print("|---|---|---|---|---|---|---|---|" + ("---|---|" if rank_col else ""))
         for m in methods:
-            name = "cluster()" if m == "cluster()" else f"baseline ({BASELINE_COMMIT})"
+            name = m if m == "cluster()" else f"{m} ({PEERS[m]})"
             for row in res[m]:
                 line = (
                     f"| {name} | {row['n']:,} | {row['biggest']:,} | {row['cpu_s']:.1f} | {row['peak_mb']:.0f} "
@@ -238,9 +246,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             if len(res[m]) >= 2:
                 k = fit_exponent([r["n"] for r in res[m]], [r["cpu_s"] for r in res[m]])
                 lo, hi = res[m][0]["n"], res[m][-1]["n"]
-                name = "cluster()" if m == "cluster()" else f"baseline ({BASELINE_COMMIT})"
+                name = m if m == "cluster()" else f"{m} ({PEERS[m]})"
                 print(f"- {name}: growth exponent **k = {k:.2f}** ({lo:,}-{hi:,}, log-log least squares)")
-    print(f"\nMachine: {os.cpu_count()} CPU(s) shared, Python {sys.version.split()[0]}.")
+    print(
+        f"\nMachine: {os.cpu_count()} CPU(s) shared with other jobs, Python {sys.version.split()[0]}; load average "
+        f"{load_at_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end (a loaded machine adds CPU time too)."
+    )
     return 0
 
 

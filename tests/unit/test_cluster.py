@@ -127,19 +127,75 @@ def test_tokenize_limit_reads_only_the_prefix_it_keeps() -> None:
     assert tokenize("x" * 10_000 + " Ciaran", 2) == ["x" * 4096, "x" * 4096]  # no space: cut anyway
 
 
-def test_bcubed_on_dev_sample(shared_dir: Path) -> None:
+def _bcubed(labels: list[int], gold: list[object]) -> tuple[float, float, float]:
+    pc, gc, jc = Counter(labels), Counter(gold), Counter(zip(labels, gold, strict=True))
+    p = sum(jc[(a, b)] / pc[a] for a, b in zip(labels, gold, strict=True)) / len(gold)
+    r = sum(jc[(a, b)] / gc[b] for a, b in zip(labels, gold, strict=True)) / len(gold)
+    return p, r, 2 * p * r / (p + r)
+
+
+@pytest.mark.parametrize(
+    ("titles_only", "min_p", "min_f1"),
+    [(False, 0.94, 0.95), (True, 0.85, 0.84)],  # measured 0.953 / 0.963 and 0.870 / 0.860
+    ids=["title+text", "titles"],
+)
+def test_bcubed_on_dev_sample(shared_dir: Path, titles_only: bool, min_p: float, min_f1: float) -> None:
     path = shared_dir / "googlenews-dev" / "googlenews-dev.jsonl"
     if not path.is_file():
         pytest.skip(f"dev data not found at {path}; set DIGEST_SHARED_DATA to the folder with googlenews-dev/")
     with path.open(encoding="utf-8") as fh:
         rows = [json.loads(line) for _, line in zip(range(1500), fh, strict=False)]
-    labels = cluster([ClusterItem(id=r["id"], title=r["title"], text=r["text"]) for r in rows])
-    gold = [r["story"] for r in rows]
-    pc, gc, jc = Counter(labels), Counter(gold), Counter(zip(labels, gold, strict=True))
-    p = sum(jc[(a, b)] / pc[a] for a, b in zip(labels, gold, strict=True)) / len(rows)
-    r = sum(jc[(a, b)] / gc[b] for a, b in zip(labels, gold, strict=True)) / len(rows)
-    f1 = 2 * p * r / (p + r)
-    assert f1 >= 0.9, f"BCubed P={p:.3f} R={r:.3f} F1={f1:.3f}"
+    items = [ClusterItem(id=r["id"], title=r["title"], text="" if titles_only else r["text"]) for r in rows]
+    p, r, f1 = _bcubed(cluster(items), [r["story"] for r in rows])
+    assert p >= min_p and f1 >= min_f1, f"BCubed P={p:.3f} R={r:.3f} F1={f1:.3f}"
+
+
+def test_full_articles_of_the_sample_site() -> None:
+    # 60 full news articles, 19 stories: the batch is smaller than a Louvain move batch (the exact
+    # sweep must run) and full texts need _GAMMA_LONG (at _GAMMA two stories merge: P 0.91)
+    site = json.loads((REPO / "sample" / "site.json").read_text(encoding="utf-8"))
+    news = [(n, a) for n, a in enumerate(site["articles"]) if a["kind"] == "news"]
+    items = [
+        ClusterItem(id=str(n), title=a["title"], text=a["summary"] + "\n\n" + "\n\n".join(a["paragraphs"]))
+        for n, a in news
+    ]
+    p, r, f1 = _bcubed(cluster(items), [a["story"] or f"single-{n}" for n, a in news])
+    assert p >= 0.96 and r >= 0.99 and f1 >= 0.975, f"BCubed P={p:.3f} R={r:.3f} F1={f1:.3f}"  # 0.973 / 1.0 / 0.986
+
+
+def test_one_by_one_sweep_on_small_graphs_is_exact() -> None:
+    # a path a-b-c-d with a heavy middle: one at a time, b joins a, c joins {a, b}, d joins them;
+    # moving every node at once (the batched sweep on a single batch) would instead pair them off
+    import numpy as np
+    import scipy.sparse as sp
+
+    from digest.stories.cluster import _local_moves_one_by_one
+
+    w = sp.csr_matrix(np.array([[0, 1, 0, 0], [1, 0, 2, 0], [0, 2, 0, 1], [0, 0, 1, 0]], dtype=float))
+    com, moved = _local_moves_one_by_one(w, np.ones(4), 0.01)
+    assert moved and len(set(com.tolist())) == 1
+
+
+def test_groups_of_full_articles_need_a_closer_centroid_to_merge() -> None:
+    import numpy as np
+    import scipy.sparse as sp
+
+    from digest.stories.cluster import _LONG_TEXT_TERMS, _MERGE, _MERGE_LONG, _merge_by_centroid
+
+    # two linked groups of two identical rows each: a on terms [0, 2m), b on [m, 3m), so cosine 0.5,
+    # between _MERGE and _MERGE_LONG; with m = _LONG_TEXT_TERMS every row is a full article
+    assert _MERGE < 0.5 < _MERGE_LONG
+
+    def rows(m: int) -> sp.csr_matrix:
+        a, b = np.zeros(3 * m), np.zeros(3 * m)
+        a[: 2 * m] = b[m:] = 1 / np.sqrt(2 * m)
+        return sp.csr_matrix(np.vstack([a, a, b, b]))
+
+    link = sp.csr_matrix(([0.2, 0.2], ([1, 2], [2, 1])), shape=(4, 4))
+    labels = np.array([0, 0, 1, 1])
+    no_time = np.full(4, np.nan)
+    assert len(set(_merge_by_centroid(rows(2), link, labels, _MERGE, no_time).tolist())) == 1
+    assert len(set(_merge_by_centroid(rows(_LONG_TEXT_TERMS), link, labels, _MERGE, no_time).tolist())) == 2
 
 
 # ------------------------------------------------------------------ the helpers, with their exact values
