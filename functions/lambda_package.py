@@ -51,16 +51,22 @@ NUMERICAL = ("numpy", "scipy")
 SDK_SERVICES = frozenset(
     {"cloudformation", "dynamodb", "lambda", "s3", "scheduler", "secretsmanager", "ses", "sesv2", "sqs"}
 )
-# scipy's subpackages that clustering loads: scipy.sparse, whose csgraph imports sparse.linalg, which
-# imports scipy.linalg (and with it OpenBLAS, from scipy.libs); _lib is scipy's own plumbing.
-SCIPY_SUBPACKAGES = frozenset({"_lib", "sparse", "linalg"})
+# scipy's subpackages that clustering loads: scipy.sparse (not its csgraph and linalg, whose import
+# loads scipy.linalg and with it OpenBLAS), and _lib, scipy's own plumbing.
+SCIPY_SUBPACKAGES = frozenset({"_lib", "sparse"})
 # Folders of which a package keeps only the subfolders named here (their files all stay).
-SUBFOLDERS_KEPT = {"scipy": SCIPY_SUBPACKAGES, "botocore/data": SDK_SERVICES, "boto3/data": SDK_SERVICES}
+SUBFOLDERS_KEPT = {
+    "scipy": SCIPY_SUBPACKAGES,
+    "scipy/sparse": frozenset(),
+    "botocore/data": SDK_SERVICES,
+    "boto3/data": SDK_SERVICES,
+}
 # Folders left out whole (globs under the package), and why.  tests/infra/test_packages.py imports
 # every handler, clusters, extracts a page and makes every client in an x86_64 build of the same lock.
 FOLDERS_LEFT_OUT = (
     ("numpy/**/tests", "numpy's test suite (but KEPT_FILES)"),
     ("scipy/**/tests", "scipy's test suite"),
+    ("scipy.libs", "OpenBLAS and gfortran: only scipy.linalg's extension modules link them"),
     (
         "babel/locale-data",
         "babel's per-locale data (10 MB zipped): courlan imports babel, but reads a "
