@@ -17,13 +17,13 @@ function), once per function, in a scratch copy of functions/:
    with an error (exit 2) rather than ship a package that is slow at every cold start -- install
    Python 3.12, or build in SAM's container (``sam build --use-container``).  ``unchecked-hash``
    pycs stay valid whatever timestamps the zip keeps.
-4. what the code never loads is left out (``prune``, the table in PRUNED says what and why): scipy
-   but for the sparse matrices and graphs clustering uses, the test suites of numpy and scipy,
-   babel's locale data and the service models of every AWS service the code does not call.  numpy
-   and scipy ship without bytecode (only clustering loads them: the weekly build, an editor's edit).
-   tests/infra/test_packages.py builds the same lock for x86_64 with the same pruning and imports
-   every handler, clusters, extracts a page and makes every client with only the package on
-   sys.path.
+4. what no code loads is left out (``prune``; SUBFOLDERS_KEPT and FOLDERS_LEFT_OUT say what and
+   why): all of scipy but ``scipy.sparse``, numpy's and scipy's test suites, babel's locale data and
+   botocore's models of the AWS services the code does not call.  numpy and scipy ship without
+   bytecode (only clustering loads them: the weekly build, an editor's edit).  The packages hold
+   aarch64 wheels: ``make package-check`` (tests/infra/check_package_builds.py) builds the same locks
+   for x86_64 with ``machine="x86_64"`` and runs every handler's import, clustering, extraction and
+   every client with only the package on sys.path.
 
 benchmarks/bench_budgets.py builds the same packages with ``build()`` to measure them.
 """
@@ -43,7 +43,7 @@ MAKEFILE = HERE / "Makefile"
 # The Lambda runtime the wheels are for (template.yaml Globals: Runtime python3.12, arm64).
 PYTHON_VERSION = "3.12"
 MACHINE = "aarch64"  # the template's Architectures: arm64
-# Loaded only when clustering runs: no bytecode (SUBFOLDERS_KEPT and FOLDERS_LEFT_OUT: what else they leave out).
+# Loaded only when clustering runs: no bytecode.
 NUMERICAL = ("numpy", "scipy")
 # The AWS services the code makes clients for (``client("...")``, ``table()``, Powertools' idempotency
 # and secrets): a package keeps their models and leaves out the ~400 others, 14 of botocore's 16 MB
@@ -61,8 +61,8 @@ SUBFOLDERS_KEPT = {
     "botocore/data": SDK_SERVICES,
     "boto3/data": SDK_SERVICES,
 }
-# Folders left out whole (globs under the package), and why.  tests/infra/test_packages.py imports
-# every handler, clusters, extracts a page and makes every client in an x86_64 build of the same lock.
+# Folders left out whole (globs under the package), and why.  `make package-check` imports every
+# handler, clusters, extracts a page and makes every client in an x86_64 build of the same lock.
 FOLDERS_LEFT_OUT = (
     ("numpy/**/tests", "numpy's test suite (but KEPT_FILES)"),
     ("scipy/**/tests", "scipy's test suite"),

@@ -7,7 +7,10 @@ requirements group (functions/requirements/GROUP.txt).  These tests check, offli
 * every third-party module that a function's code can import (statically: the handler, everything
   it can call, and the imports inside those functions) comes with its group, and every requirement
   the group declares is imported by each function using it (no heavy package rides along);
-* the groups together are pyproject.toml's runtime dependencies (a local install has everything).
+* the groups together are pyproject.toml's runtime dependencies (a local install has everything);
+* what the packages leave out of the wheels (``lambda_package.prune``) is what the rules say, and the
+  SDK models they keep are those of every AWS service the code calls.  That the pruned packages run
+  is checked by ``make package-check`` (tests/infra/check_package_builds.py: minutes, not offline).
 
 The code a function can run is found from the handler by following names: module-level imports run
 modules, a name used in a reached function reaches its definition, an import inside a reached
