@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MJML_JS := $(VENV)/node_modules/.bin/mjml
 
-.PHONY: demo demo-serve test lint bench install clean browser-deps chromium env-vars mutants lock sam-check templates
+.PHONY: demo demo-serve test lint bench install clean browser-deps chromium env-vars mutants lock sam-check templates package-check
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -97,3 +97,10 @@ sam-check: $(STAMP)
 	  $(VENV)/sam/bin/pip install --quiet --disable-pip-version-check aws-sam-cli==$(SAM_CLI_VERSION); }
 	SAM_CLI_TELEMETRY=0 $(VENV)/sam/bin/sam validate --lint
 	SAM_CLI_TELEMETRY=0 PATH="$(PYTHON312_DIR):$$PATH" $(VENV)/sam/bin/sam build
+
+# The packages run: every group built for x86_64 from the same lock with the same pruning, then each
+# handler imported, clustering and extraction run and every client made with only the package on
+# sys.path, under Python 3.12 (tests/infra/check_package_builds.py).  Not in `make test`: it builds
+# eight packages (minutes).  Run it after editing a group, its lock or lambda_package.py's pruning.
+package-check: $(STAMP)
+	PATH="$(PYTHON312_DIR):$$PATH" $(BIN)/python -m pytest tests/infra/check_package_builds.py -q

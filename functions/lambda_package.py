@@ -17,8 +17,13 @@ function), once per function, in a scratch copy of functions/:
    with an error (exit 2) rather than ship a package that is slow at every cold start -- install
    Python 3.12, or build in SAM's container (``sam build --use-container``).  ``unchecked-hash``
    pycs stay valid whatever timestamps the zip keeps.
-4. numpy and scipy, which only clustering loads (the weekly build, an editor's edit), ship without
-   their test suites and without bytecode: together ~60 MB of the two largest packages otherwise.
+4. what no code loads is left out (``prune``; SUBFOLDERS_KEPT and FOLDERS_LEFT_OUT say what and
+   why): all of scipy but ``scipy.sparse``, numpy's and scipy's test suites, babel's locale data and
+   botocore's models of the AWS services the code does not call.  numpy and scipy ship without
+   bytecode (only clustering loads them: the weekly build, an editor's edit).  The packages hold
+   aarch64 wheels: ``make package-check`` (tests/infra/check_package_builds.py) builds the same locks
+   for x86_64 with ``machine="x86_64"`` and runs every handler's import, clustering, extraction and
+   every client with only the package on sys.path.
 
 benchmarks/bench_budgets.py builds the same packages with ``build()`` to measure them.
 """
@@ -37,9 +42,40 @@ REQUIREMENTS = HERE / "requirements"
 MAKEFILE = HERE / "Makefile"
 # The Lambda runtime the wheels are for (template.yaml Globals: Runtime python3.12, arm64).
 PYTHON_VERSION = "3.12"
-PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64")
-# Loaded only when clustering runs: no test suites (never imported) and no bytecode.
+MACHINE = "aarch64"  # the template's Architectures: arm64
+# Loaded only when clustering runs: no bytecode.
 NUMERICAL = ("numpy", "scipy")
+# The AWS services the code makes clients for (``client("...")``, ``table()``, Powertools' idempotency
+# and secrets): a package keeps their models and leaves out the ~400 others, 14 of botocore's 16 MB
+# zipped.  tests/infra/test_packages.py fails when the code calls a service missing here.
+SDK_SERVICES = frozenset(
+    {"cloudformation", "dynamodb", "lambda", "s3", "scheduler", "secretsmanager", "ses", "sesv2", "sqs"}
+)
+# scipy's subpackages that clustering loads: scipy.sparse (not its csgraph and linalg, whose import
+# loads scipy.linalg and with it OpenBLAS), and _lib, scipy's own plumbing.
+SCIPY_SUBPACKAGES = frozenset({"_lib", "sparse"})
+# Folders of which a package keeps only the subfolders named here (their files all stay).
+SUBFOLDERS_KEPT = {
+    "scipy": SCIPY_SUBPACKAGES,
+    "scipy/sparse": frozenset(),
+    "botocore/data": SDK_SERVICES,
+    "boto3/data": SDK_SERVICES,
+}
+# Folders left out whole (globs under the package), and why.  `make package-check` imports every
+# handler, clusters, extracts a page and makes every client in an x86_64 build of the same lock.
+FOLDERS_LEFT_OUT = (
+    ("numpy/**/tests", "numpy's test suite (but KEPT_FILES)"),
+    ("scipy/**/tests", "scipy's test suite"),
+    ("scipy.libs", "OpenBLAS and gfortran: only scipy.linalg's extension modules link them"),
+    (
+        "babel/locale-data",
+        "babel's per-locale data (10 MB zipped): courlan imports babel, but reads a "
+        "locale only in its language filter, which trafilatura runs only when given a target_language, "
+        "and digest.ingest.extract gives none; babel/global.dat stays",
+    ),
+)
+# numpy.testing, which scipy loads (``from numpy import *``), imports this helper of numpy's tests.
+KEPT_FILES = ("numpy/_core/tests/__init__.py", "numpy/_core/tests/_natype.py")
 _TARGET = re.compile(r"^build-(?P<function>\w+):\s*;\s*\$\(PACKAGE\)\s+(?P<group>[\w-]+)\s*$")
 
 
@@ -73,11 +109,16 @@ def lock_file(group: str, directory: Path | None = None) -> Path:
     return (directory or REQUIREMENTS) / f"{group}.lock"
 
 
-def pip_command(group: str, target: Path, python: str = sys.executable) -> list[str]:
-    platforms = [arg for platform in PLATFORMS for arg in ("--platform", platform)]
+def platforms(machine: str = MACHINE) -> tuple[str, ...]:
+    """The wheel tags a package takes (``make lock`` resolves for manylinux2014; newer wheels are 2_28)."""
+    return (f"manylinux2014_{machine}", f"manylinux_2_28_{machine}")
+
+
+def pip_command(group: str, target: Path, python: str = sys.executable, machine: str = MACHINE) -> list[str]:
+    platform_args = [arg for platform in platforms(machine) for arg in ("--platform", platform)]
     quiet = ["--quiet", "--disable-pip-version-check", "--no-warn-conflicts"]
     return [python, "-m", "pip", "install", *quiet, "--no-compile", "--upgrade", "--require-hashes", "--no-deps",
-            "--requirement", str(lock_file(group)), "--target", str(target), *platforms,
+            "--requirement", str(lock_file(group)), "--target", str(target), *platform_args,
             "--implementation", "cp", "--python-version", PYTHON_VERSION, "--only-binary=:all:"]  # fmt: skip
 
 
@@ -91,10 +132,17 @@ def runtime_python() -> str | None:
     if sys.implementation.name == "cpython" and sys.version_info[:2] == wanted:
         return sys.executable
     candidate = shutil.which(f"python{PYTHON_VERSION}")
+    return candidate if candidate and is_runtime_python(candidate) else None
+
+
+def is_runtime_python(candidate: str) -> bool:
+    """Whether ``candidate`` runs and is CPython of the runtime's version (a pyenv shim may not run)."""
+    wanted = tuple(int(part) for part in PYTHON_VERSION.split("."))
     check = f"import sys; sys.exit(sys.implementation.name != 'cpython' or sys.version_info[:2] != {wanted})"
-    if candidate and subprocess.run([candidate, "-c", check], capture_output=True).returncode == 0:
-        return candidate
-    return None
+    try:
+        return subprocess.run([candidate, "-c", check], capture_output=True).returncode == 0
+    except OSError:
+        return False
 
 
 def leave_out(directory: str, names: list[str]) -> set[str]:
@@ -105,8 +153,40 @@ def leave_out(directory: str, names: list[str]) -> set[str]:
     return out
 
 
-def build(group: str, target: Path, *, compile_bytecode: bool = True) -> list[str]:
-    """Install the group and the code into ``target``; returns notes for the log."""
+def left_out(target: Path) -> list[Path]:
+    """The folders of an installed ``target`` that SUBFOLDERS_KEPT and FOLDERS_LEFT_OUT leave out."""
+    found = [
+        folder
+        for parent, kept in SUBFOLDERS_KEPT.items()
+        if (target / parent).is_dir()
+        for folder in (target / parent).iterdir()
+        if folder.is_dir() and folder.name not in kept
+    ]
+    found += [path for pattern, _why in FOLDERS_LEFT_OUT for path in target.glob(pattern) if path.is_dir()]
+    return sorted(set(found))
+
+
+def prune(target: Path) -> int:
+    """Remove the folders ``left_out`` finds (all but KEPT_FILES); returns the bytes removed."""
+    keep = {target / name for name in KEPT_FILES}
+    removed = 0
+    for folder in left_out(target):
+        if not folder.exists():  # inside a folder already removed
+            continue
+        files = [file for file in folder.rglob("*") if file.is_file() and file not in keep]
+        removed += sum(file.stat().st_size for file in files)
+        if not keep & set(folder.rglob("*")):
+            shutil.rmtree(folder)
+        for file in files if folder.exists() else []:
+            file.unlink()
+    return removed
+
+
+def build(group: str, target: Path, *, compile_bytecode: bool = True, machine: str = MACHINE) -> list[str]:
+    """Install the group and the code into ``target``; returns notes for the log.
+
+    ``machine`` other than the runtime's (x86_64) builds the same lock for a test that runs it here.
+    """
     if not (REQUIREMENTS / f"{group}.txt").is_file():
         raise BuildError(f"no requirements group {group!r} ({REQUIREMENTS / group}.txt)")
     if not lock_file(group).is_file():
@@ -119,11 +199,8 @@ def build(group: str, target: Path, *, compile_bytecode: bool = True) -> list[st
         )
     notes: list[str] = []
     target.mkdir(parents=True, exist_ok=True)
-    subprocess.run(pip_command(group, target), check=True)
-    for package in NUMERICAL:
-        for tests in sorted((target / package).rglob("tests")) if (target / package).is_dir() else []:
-            if tests.is_dir():
-                shutil.rmtree(tests)
+    subprocess.run(pip_command(group, target, machine=machine), check=True)
+    prune(target)
     code = target / "digest"
     if code.exists():
         shutil.rmtree(code)

@@ -7,7 +7,10 @@ requirements group (functions/requirements/GROUP.txt).  These tests check, offli
 * every third-party module that a function's code can import (statically: the handler, everything
   it can call, and the imports inside those functions) comes with its group, and every requirement
   the group declares is imported by each function using it (no heavy package rides along);
-* the groups together are pyproject.toml's runtime dependencies (a local install has everything).
+* the groups together are pyproject.toml's runtime dependencies (a local install has everything);
+* what the packages leave out of the wheels (``lambda_package.prune``) is what the rules say, and the
+  SDK models they keep are those of every AWS service the code calls.  That the pruned packages run
+  is checked by ``make package-check`` (tests/infra/check_package_builds.py: minutes, not offline).
 
 The code a function can run is found from the handler by following names: module-level imports run
 modules, a name used in a reached function reaches its definition, an import inside a reached
@@ -368,12 +371,15 @@ def test_packages_are_built_for_the_runtime() -> None:
     globals_ = load_template(REPO / "template.yaml")["Globals"]["Function"]
     assert globals_["Runtime"] == f"python{lambda_package.PYTHON_VERSION}"
     assert globals_["Architectures"] == ["arm64"]
-    assert all(platform.endswith("_aarch64") for platform in lambda_package.PLATFORMS)
+    assert lambda_package.MACHINE == "aarch64"
+    command = lambda_package.pip_command("base", Path("/tmp/x"))
+    assert [command[i + 1] for i, arg in enumerate(command) if arg == "--platform"] == [
+        "manylinux2014_aarch64", "manylinux_2_28_aarch64"
+    ]  # fmt: skip
     for name in FUNCTION_NAMES:
         props = functions()[name]["Properties"]
         assert props.get("Runtime", globals_["Runtime"]) == globals_["Runtime"], name
         assert props.get("Architectures", globals_["Architectures"]) == ["arm64"], name
-    command = lambda_package.pip_command("base", Path("/tmp/x"))
     assert {"--only-binary=:all:", "--no-compile", lambda_package.PYTHON_VERSION} <= set(command)
 
 
@@ -427,6 +433,67 @@ def test_build_stops_with_a_clear_error_when_it_cannot_compile_for_the_runtime(
     error = capsys.readouterr().err
     assert f"no CPython {lambda_package.PYTHON_VERSION}" in error and "--use-container" in error
     assert not ran, "nothing is installed for a package that cannot be finished"
+
+
+# ---------------------------------------------------------------- what the packages leave out
+
+# Powertools utilities that make a client of their own: the name the code calls -> the service.
+POWERTOOLS_CLIENTS = {"get_secret": "secretsmanager", "get_parameter": "ssm", "DynamoDBPersistenceLayer": "dynamodb"}
+
+
+def aws_services_called(root: Path = FUNCTIONS_DIR / PACKAGE) -> set[str]:
+    """Every AWS service the packaged code makes a client or resource for (literal names only)."""
+    found: set[str] = set()
+    for path in root.rglob("*.py"):
+        if "local" in path.relative_to(root).parts[:1]:
+            continue  # laptop tooling, left out of the packages
+        text = path.read_text()
+        found |= set(re.findall(r"\b(?:client|resource)\(\s*[\"']([a-z0-9-]+)[\"']", text))
+        found |= {service for name, service in POWERTOOLS_CLIENTS.items() if re.search(rf"\b{name}\(", text)}
+    return found
+
+
+def test_the_packages_keep_the_model_of_every_aws_service_the_code_calls_and_no_other() -> None:
+    called = aws_services_called()
+    assert {"s3", "dynamodb", "sqs", "sesv2", "secretsmanager"} <= called, "the scan found too little"
+    assert called <= lambda_package.SDK_SERVICES, (
+        f"the code calls {sorted(called - lambda_package.SDK_SERVICES)}, whose botocore models the packages "
+        "leave out: add them to lambda_package.SDK_SERVICES"
+    )
+    assert called >= lambda_package.SDK_SERVICES, (
+        f"SDK_SERVICES keeps {sorted(lambda_package.SDK_SERVICES - called)}, which no code calls"
+    )
+
+
+def test_prune_leaves_out_what_no_code_loads_and_keeps_the_rest(tmp_path: Path) -> None:
+    files = [
+        "scipy/__init__.py", "scipy/_lib/_util.py", "scipy/sparse/_base.py", "scipy/sparse/tests/test_base.py",
+        "scipy/optimize/_minimize.py", "scipy/optimize/tests/test_x.py", "scipy.libs/libscipy_openblas.so",
+        "scipy/sparse/csgraph/_traversal.so", "scipy/linalg/_flapack.so", "scipy/sparse/_sparsetools.so",
+        "numpy/__init__.py", "numpy/_core/tests/__init__.py", "numpy/_core/tests/_natype.py",
+        "numpy/_core/tests/test_umath.py", "numpy/_core/tests/data/x.csv", "numpy/linalg/tests/test_linalg.py",
+        "babel/core.py", "babel/global.dat", "babel/locale-data/de.dat", "babel/locale-data/en.dat",
+        "botocore/data/endpoints.json", "botocore/data/s3/2006-03-01/service-2.json.gz",
+        "botocore/data/ec2/2016-11-15/service-2.json.gz", "boto3/data/dynamodb/2012-08-10/resources-1.json",
+        "boto3/data/ec2/2016-11-15/resources-1.json", "digest/__init__.py", "tests/keep.py",
+    ]  # fmt: skip
+    for name in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(name)
+    gone = {
+        "scipy/sparse/tests/test_base.py", "scipy/optimize/_minimize.py", "scipy/optimize/tests/test_x.py",
+        "numpy/_core/tests/test_umath.py", "numpy/_core/tests/data/x.csv", "numpy/linalg/tests/test_linalg.py",
+        "babel/locale-data/de.dat", "babel/locale-data/en.dat", "botocore/data/ec2/2016-11-15/service-2.json.gz",
+        "boto3/data/ec2/2016-11-15/resources-1.json", "scipy.libs/libscipy_openblas.so",
+        "scipy/sparse/csgraph/_traversal.so", "scipy/linalg/_flapack.so",
+    }  # fmt: skip
+
+    removed = lambda_package.prune(tmp_path)
+
+    left = {str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()}
+    assert left == set(files) - gone
+    assert removed == sum(len(name) for name in gone)
+    assert not (tmp_path / "scipy" / "optimize").exists() and not (tmp_path / "numpy" / "linalg" / "tests").exists()
 
 
 # ---------------------------------------------------------------- what each function needs
