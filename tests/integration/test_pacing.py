@@ -221,3 +221,14 @@ def test_cuts_and_raises_count_once_a_second_across_the_fleet(stack: LocalAws) -
     two.acquire()
     two.succeeded()
     assert fleet_rate("fleet-second") == pytest.approx(9.1)  # within the second of the first raise
+
+
+def test_moments_are_whole_microseconds_apart(stack: LocalAws) -> None:
+    """The pace item holds decimals of six places (DynamoDB numbers, not floats): at 14 a second the
+    spacing 1.1 / 14 = 0.0785714… is stored, and kept, as 0.078571."""
+    clock = Clock()
+    (worker,) = pacers("micro", 14, clock)
+    moments = [worker.acquire() for _ in range(4)]
+    assert all(m is not None for m in moments)
+    gaps = [b - a for a, b in itertools.pairwise(float(m) for m in moments if m is not None)]
+    assert gaps == [pytest.approx(0.078571, abs=1e-8)] * 3
