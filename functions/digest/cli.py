@@ -54,6 +54,17 @@ def _settings():
     return get_settings()
 
 
+def _port(value: str) -> int:
+    """A TCP port number, checked when the arguments are read (not after a whole demo has run)."""
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0 to 65535)")
+    return port
+
+
 def _require_local(what: str) -> None:
     if not os.environ.get("AWS_ENDPOINT_URL"):
         raise UserError(f"{what} needs a local endpoint: set AWS_ENDPOINT_URL (e.g. http://127.0.0.1:5000)")
@@ -939,14 +950,14 @@ def parser() -> argparse.ArgumentParser:
         return sub
 
     serve = add(commands, "serve", cmd_serve, "run the API and pages on 127.0.0.1 (the local AWS if none is set)")
-    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--port", type=_port, default=3000)
     serve.add_argument("--host", default="127.0.0.1")
     demo = add(commands, "demo", cmd_demo, "run the whole pipeline locally on the sample site")
     demo.add_argument("--out", default="out", help="where to write the edition (default: out)")
     demo.add_argument("--serve", action="store_true",
                       help="then keep serving the archive, the review, sign-up and preferences pages until Ctrl-C")
-    demo.add_argument("--port", type=int, default=3000, help="with --serve: the pages' port (default 3000)")
-    demo.add_argument("--archive-port", type=int, default=8000,
+    demo.add_argument("--port", type=_port, default=3000, help="with --serve: the pages' port (default 3000)")
+    demo.add_argument("--archive-port", type=_port, default=8000,
                       help="with --serve: the archive's port (default 8000, as ARCHIVE_BASE_URL's default)")
     stack = commands.add_parser("stack", help="local stack resources").add_subparsers(dest="action", required=True)
     add(stack, "create", cmd_stack_create, "create the template's tables, queues and buckets on AWS_ENDPOINT_URL")
