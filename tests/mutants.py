@@ -91,6 +91,11 @@ TARGETS: tuple[Target, ...] = (
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("cluster", "norms[norms == 0] = 1.0", "const:1.0->2.0"):
         "only the rows of norm 0 are divided by it, and they are all zeros: 0 / 1 and 0 / 2 are both 0",
+    ("urls", "if not query:", "stmt:removed"):
+        "an early return of '' for an empty query: without it parse_qsl('') is [] and urlencode([]) is ''",
+    ("sanitize", "if not fragment:", "stmt:removed"):
+        "an early return of '' for an empty fragment (str, as typed): without it nh3.clean('') and "
+        "plain_text's own steps also give '' (checked with and without max_len)",
     ("render-gates", "low, high, best = 0, len(briefs) - 1, None  # largest number of briefs kept that fits",
      "const:1->0"):
         "the search may then also try keeping every brief, i.e. the whole edition, which is known not to fit: "
