@@ -208,8 +208,10 @@ def test_cuts_and_raises_count_once_a_second_across_the_fleet(stack: LocalAws) -
     two.succeeded()  # two still believes the rate is 10: nothing to raise, nothing written
     assert fleet_rate("fleet-second") == pytest.approx(9)
     clock.now += 0.5
+    two.acquire()  # now two has seen the cut to 9 ...
+    assert two.rate == pytest.approx(9)
     two.throttled()
-    assert fleet_rate("fleet-second") == pytest.approx(9)  # within the second of the first cut
+    assert fleet_rate("fleet-second") == pytest.approx(9)  # ... and no second cut within a second of the first
     clock.now += 0.6
     one.throttled()
     assert fleet_rate("fleet-second") == pytest.approx(8.1)  # 1.1 s after it: a new cut
