@@ -43,7 +43,13 @@ def _forget_cached_configuration() -> None:
     get_settings.cache_clear()
     reset_clients()
     # functions that cache a client (or what a client answered) on first use: bound to the old endpoint
-    for module, name in (("digest.handlers.ses_events", "recorder"), ("digest.store.pacing", "account_rate")):
+    # (a local queue's URL names the moto server that answered, whose port the next module's lacks)
+    cached_per_endpoint = (
+        ("digest.handlers.ses_events", "recorder"),
+        ("digest.store.pacing", "account_rate"),
+        ("digest.store.queues", "queue_url"),
+    )
+    for module, name in cached_per_endpoint:
         cached = getattr(sys.modules.get(module), name, None)
         if cached is not None:
             cached.cache_clear()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from typing import Any
 
 import pytest
 
@@ -145,3 +146,91 @@ def test_a_slow_pace_table_still_gives_moments_in_time(stack: LocalAws) -> None:
         moments.append(moment)
     assert clock.time() - 1_000_000.25 < 5  # a few round trips each, not an endless chase
     assert max_in_window(moments) <= 20
+
+
+@pytest.mark.parametrize("rate", [0, -1, float("inf"), float("nan")])
+def test_the_rate_must_be_a_positive_number(stack: LocalAws, rate: float) -> None:
+    with pytest.raises(ValueError, match="the sending rate must be a positive number"):
+        Pacer(get_settings().idempotency_table, rate)
+
+
+def test_a_slow_rate_below_one_a_second_is_kept(stack: LocalAws) -> None:
+    clock = Clock()
+    (worker,) = pacers("half", 0.5, clock)
+    first, second = worker.acquire(), worker.acquire()
+    assert first is not None and second is not None
+    assert second - first == pytest.approx(2.2, abs=1e-6)  # (1 + MARGIN) / 0.5
+
+
+def test_a_moment_at_the_deadline_is_still_given(stack: LocalAws) -> None:
+    clock = Clock()
+    (worker,) = pacers("at-deadline", 2, clock)
+    assert worker.acquire(deadline=clock.now) == clock.now  # an idle pace: the moment is now
+
+
+def test_the_pace_item_expires_a_day_after_its_last_idle_start(stack: LocalAws) -> None:
+    clock = Clock()
+    (worker,) = pacers("ttl", 3, clock)
+    worker.acquire()
+    item = table(get_settings().idempotency_table).get_item(Key={"id": "pace#ttl"}, ConsistentRead=True)["Item"]
+    assert item["expiration"] == 1_000_000 + 86_400
+
+
+def test_moments_are_asked_for_at_most_two_seconds_ahead(stack: LocalAws) -> None:
+    """However slow the pace table is, a worker does not book moments further ahead than 2 s."""
+    clock = Clock()
+    (worker,) = pacers("far", 20, clock)
+    real_update = worker.table.update_item
+    leads: list[float] = []
+
+    def slow_update(**request: Any) -> object:
+        soonest = request["ExpressionAttributeValues"].get(":soonest")  # a moment is being taken
+        if soonest is not None:
+            leads.append(float(soonest) - clock.time())
+        clock.now += 2.0  # every DynamoDB call takes two seconds
+        return real_update(**request)
+
+    worker.table = type("SlowTable", (), {"update_item": staticmethod(slow_update)})()
+    for _ in range(3):
+        assert worker.acquire() is not None
+    assert max(leads) == pytest.approx(2.0, abs=1e-6)
+
+
+def test_cuts_and_raises_count_once_a_second_across_the_fleet(stack: LocalAws) -> None:
+    """A second worker noticing the same throttle half a second later does not cut again; a worker
+    that has not yet seen a cut does not undo it by 'raising' back to the configured rate."""
+    clock = Clock()
+    one, two = pacers("fleet-second", 10, clock, 2)
+    one.acquire()
+    two.acquire()
+    one.throttled()
+    assert fleet_rate("fleet-second") == pytest.approx(9)
+    two.succeeded()  # two still believes the rate is 10: nothing to raise, nothing written
+    assert fleet_rate("fleet-second") == pytest.approx(9)
+    clock.now += 0.5
+    two.acquire()  # now two has seen the cut to 9 ...
+    assert two.rate == pytest.approx(9)
+    two.throttled()
+    assert fleet_rate("fleet-second") == pytest.approx(9)  # ... and no second cut within a second of the first
+    clock.now += 0.6
+    one.throttled()
+    assert fleet_rate("fleet-second") == pytest.approx(8.1)  # 1.1 s after it: a new cut
+    clock.now += 2
+    one.acquire()
+    one.succeeded()
+    assert fleet_rate("fleet-second") == pytest.approx(9.1)
+    clock.now += 0.5
+    two.acquire()
+    two.succeeded()
+    assert fleet_rate("fleet-second") == pytest.approx(9.1)  # within the second of the first raise
+
+
+def test_moments_are_whole_microseconds_apart(stack: LocalAws) -> None:
+    """The pace item holds decimals of six places (DynamoDB numbers, not floats): at 14 a second the
+    spacing 1.1 / 14 = 0.0785714… is stored, and kept, as 0.078571."""
+    clock = Clock()
+    (worker,) = pacers("micro", 14, clock)
+    moments = [worker.acquire() for _ in range(4)]
+    assert all(m is not None for m in moments)
+    gaps = [b - a for a, b in itertools.pairwise(float(m) for m in moments if m is not None)]
+    assert gaps == [pytest.approx(0.078571, abs=1e-8)] * 3

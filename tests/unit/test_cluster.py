@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import random
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -266,3 +268,40 @@ def test_stories_bigger_than_the_posting_cap_hold_together() -> None:
     labels = cluster([x for pair in zip(quake, chips, strict=True) for x in pair])
     assert Counter(labels[0::2]).most_common(1)[0][1] >= 390 and Counter(labels[1::2]).most_common(1)[0][1] >= 390
     assert Counter(labels[0::2]).most_common(1)[0][0] != Counter(labels[1::2]).most_common(1)[0][0]
+
+
+def _syllable_words(seed: int, count: int) -> list[str]:
+    """Made-up words, distinct from each other and from English stop words and from the other tests'."""
+    rng = random.Random(seed)
+    words: set[str] = set()
+    while len(words) < count:
+        words.add("".join(rng.choice("bcdfghjklmnprstvz") + rng.choice("aeiou") for _ in range(4)))
+    return sorted(words)
+
+
+def test_the_threshold_holds_in_a_batch_with_common_words() -> None:
+    """In a batch big enough for a word to be too common to propose pairs (it is in all 80 titles),
+    two articles whose cosine is about 0.10 are not linked at threshold 0.15, and two at about 0.18
+    are: the common word is added back when a pair is scored, and the score is then held to the
+    threshold itself, not to the looser bound that only shortlists candidates."""
+    words = iter(_syllable_words(5, 8 * 78 + 50))
+    filler = [ClusterItem(id=f"f{i}", title=" ".join(next(words) for _ in range(8)) + " weekly") for i in range(78)]
+
+    def pair(own_words: int) -> list[ClusterItem]:
+        shared = next(words)
+        return [ClusterItem(id=f"{side}{own_words}", title=" ".join([shared, *(next(words) for _ in range(own_words))])
+                            + " weekly") for side in "ab"]  # fmt: skip
+
+    far, near = pair(8), pair(4)  # cosines 0.099 and 0.180 with this batch's weights
+    labels = cluster([*filler, *far], threshold=0.15)
+    assert labels[78] != labels[79] and len(set(labels)) == 80
+    labels = cluster([*filler, *near], threshold=0.15)
+    assert labels[78] == labels[79] and len(set(labels)) == 79
+
+
+def test_a_cluster_item_is_an_immutable_value() -> None:
+    """Items are values: callers may keep them in sets or as keys, and the clusterer may not change them."""
+    item = ClusterItem(id="x", title="Storm Ciaran batters Cornwall")
+    assert {item, ClusterItem(id="x", title="Storm Ciaran batters Cornwall")} == {item}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        item.title = "changed"  # type: ignore[misc]

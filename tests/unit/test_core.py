@@ -235,7 +235,8 @@ def test_a_token_of_512_characters_is_read_and_one_of_513_is_malformed() -> None
 
 @pytest.mark.parametrize(
     ("purpose", "lifetime"),
-    [(Purpose.confirm, 7 * 86400), (Purpose.data, 86400), (Purpose.review, 3 * 86400)],
+    # the desk's week is stated in tokens.py (the README's list of lifetimes does not name the desk yet)
+    [(Purpose.confirm, 7 * 86400), (Purpose.data, 86400), (Purpose.review, 3 * 86400), (Purpose.desk, 7 * 86400)],
 )
 def test_links_live_as_long_as_the_readme_says(
     purpose: Purpose, lifetime: int, monkeypatch: pytest.MonkeyPatch

@@ -25,7 +25,9 @@ from digest.render.edition import (
     UNSUBSCRIBE_URL,
     ArchiveEntry,
     Branding,
+    EditionTooLarge,
     RenderedEdition,
+    clean_text,
     environment,
     render_archive_feed,
     render_archive_index,
@@ -419,6 +421,22 @@ def test_subject_and_preheader(email: RenderedEdition) -> None:
     assert "&#847;&zwnj;&nbsp;" in email.html
 
 
+def test_the_editors_subject_preheader_and_note_win_unless_blank(branding: Branding) -> None:
+    edition = make_edition().model_copy(
+        update={"subject": "  Our pick\nof the week ", "preheader": " \t ", "note": "From the desk. More later."}
+    )
+    rendered = render(edition, branding)
+    assert rendered.subject == "Our pick of the week"
+    # a blank preheader is no preheader: the lead's first sentence, as without one
+    assert rendered.preheader == (
+        "Russian President Vladimir Putin on Thursday praised his country's relations with Iran at a meeting with…"
+    )
+    assert "From the desk. More later." in rendered.html
+    blank = render(make_edition().model_copy(update={"subject": "  ", "note": "\n"}), branding)
+    assert blank.subject == "The Friday Digest: Putin hails ties with Iran in meeting with Raisi"
+    assert clean_text(branding.intro) in blank.html
+
+
 def test_subject_is_trimmed_single_line(branding: Branding) -> None:
     edition = make_edition()
     edition.sections[0].stories[0] = hostile_story()
@@ -429,6 +447,42 @@ def test_subject_is_trimmed_single_line(branding: Branding) -> None:
     rendered = render(edition, branding)
     assert len(rendered.subject) <= 90 and rendered.subject.endswith("Interminable…")
     assert rendered.preheader == "Short."
+
+
+def test_only_analysis_and_opinion_in_their_section_carry_a_kicker(branding: Branding) -> None:
+    """The 'Analysis'/'Opinion' label says what a piece is where readers expect reporting next to
+    it; a news story filed under analysis, or an analysis promoted to top news, shows no label."""
+    edition = make_edition()
+    edition.sections[1].stories.append(story("top-an", "An analysis promoted to top news", kind=Kind.analysis,
+                                             source="Vox"))  # fmt: skip
+    edition.sections[3].stories.append(story("an-news", "A news story among the analysis", source="AP"))
+    rendered = render(edition, branding)
+    kickers = re.findall(
+        r'<span class="fd-kicker"[^>]*>([^<]+)</span> · <span dir="auto">([^<]*)</span>', rendered.html
+    )
+    assert kickers == [("Analysis", "The Economist"), ("Opinion", "Le Monde")]
+
+
+def test_also_covered_lists_each_other_outlet_once_whatever_its_case(branding: Branding) -> None:
+    edition = make_edition()
+    repeated = story("dup", "One story, outlets named twice", source="Reuters",
+                     also=("BBC News", "bbc NEWS", "REUTERS", "The Guardian"))  # fmt: skip
+    edition.sections[1].stories = [repeated.model_copy(update={"outlets": 3})]
+    html = render(edition, branding).html
+    line = re.search(r"One story, outlets named twice.*?Also covered by: (.*?)</p>", html, re.DOTALL)
+    assert line is not None
+    assert re.findall(r">([^<]+)</a>", line.group(1)) == ["BBC News", "The Guardian"]
+    assert "more" not in line.group(1)
+
+
+def test_a_lead_picture_without_a_headline_still_has_alt_text(branding: Branding) -> None:
+    edition = make_edition()
+    lead = edition.sections[0].stories[0]
+    edition.sections[0].stories[0] = lead.model_copy(
+        update={"headline": "", "lead": lead.lead.model_copy(update={"title": " \n "})}
+    )
+    images = [a for a in Tags(render(edition, branding).html).all("img") if a.get("src") == lead.lead.image]
+    assert [a.get("alt") for a in images] == ["Story image"]
 
 
 def test_empty_sections_are_omitted(branding: Branding) -> None:
@@ -461,6 +515,28 @@ def test_size_gate_drops_briefs_from_the_end(branding: Branding) -> None:
     # one more brief would not have fitted
     bigger = render(edition, branding, max_html_bytes=rendered.html_bytes - 1)
     assert len(bigger.dropped) > len(rendered.dropped)
+    # as many as fit: with one brief more than were kept, that one is dropped again; with exactly
+    # the number kept, nothing is
+    assert render(make_edition(briefs=kept + 1), branding).dropped == [f"more-{kept:03d}"]
+    assert render(make_edition(briefs=kept), branding).dropped == []
+
+
+def test_size_gate_boundaries(branding: Branding) -> None:
+    """An edition of exactly the budget is sent whole; when only the edition without any brief fits,
+    every brief goes; when not even that fits, rendering fails rather than send a clipped mail."""
+    whole = render(make_edition(briefs=6), branding)
+    exact = render(make_edition(briefs=6), branding, max_html_bytes=whole.html_bytes)
+    assert exact.dropped == [] and exact.html_bytes == whole.html_bytes
+    bare = render(make_edition(briefs=0), branding).html_bytes
+    no_briefs = render(make_edition(briefs=6), branding, max_html_bytes=bare)
+    assert no_briefs.dropped == [f"more-{i:03d}" for i in range(6)]
+    assert no_briefs.html_bytes == bare
+    assert ">More this week<" not in no_briefs.html and "brief-000" not in no_briefs.text
+    message = (
+        rf"does not fit in {bare - 1} bytes of HTML even without its 'more' briefs \({whole.html_bytes} bytes with"
+    )
+    with pytest.raises(EditionTooLarge, match=message):
+        render(make_edition(briefs=6), branding, max_html_bytes=bare - 1)
 
 
 # -- the plain-text part ----------------------------------------------------------------------------
@@ -531,12 +607,29 @@ def test_branding(branding: Branding) -> None:
         ("https://exa mple.com", False),
         ("https:alert(1)", False),
         ("http://[::1", False),
+        ("https://example.com/~user/page", True),
+        ("https://example.com/a\x7fb", False),
+        ("https://example.com/a\tb", False),
         ("", False),
         (None, False),
     ],
 )
 def test_safe_url(url: str | None, ok: bool) -> None:
     assert (safe_url(url) is not None) is ok
+
+
+@pytest.mark.parametrize(
+    ("value", "limit", "shown"),
+    [
+        ("  Two \t\n  lines\u2028and   a\rthird  ", None, "Two lines and a third"),
+        ("Cafe\u0301 \u202eevil\u202c", None, "Café evil"),
+        ("one two three", 9, "one two…"),
+        (None, None, ""),
+        (48, None, "48"),
+    ],
+)
+def test_clean_text_gives_one_normalised_line(value: object, limit: int | None, shown: str) -> None:
+    assert clean_text(value, limit) == shown
 
 
 def test_environment_is_cached_and_escapes_by_extension() -> None:

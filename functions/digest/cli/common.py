@@ -9,12 +9,9 @@ import os
 from collections.abc import Callable
 from datetime import UTC
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
-
-if TYPE_CHECKING:
-    pass
 
 EXIT_USER_ERROR = 1
 # How a group adds one command: (subparsers, name, function, help) -> its parser.

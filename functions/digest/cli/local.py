@@ -7,12 +7,19 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    pass
 
 from digest.cli.common import EXIT_USER_ERROR, AddCommand, UserError, current_settings, require_local
+
+
+def _port(value: str) -> int:
+    """A TCP port number, checked when the arguments are read (not after a whole demo has run)."""
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0 to 65535)")
+    return port
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -119,7 +126,7 @@ def add_commands(commands: argparse._SubParsersAction, add: AddCommand) -> None:
     """This group's commands, on the top-level parser."""
 
     serve = add(commands, "serve", cmd_serve, "run the API and pages on 127.0.0.1 (the local AWS if none is set)")
-    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--port", type=_port, default=3000)
     serve.add_argument("--host", default="127.0.0.1")
     demo = add(commands, "demo", cmd_demo, "run the whole pipeline locally on the sample site")
     demo.add_argument("--out", default="out", help="where to write the edition (default: out)")
@@ -128,10 +135,10 @@ def add_commands(commands: argparse._SubParsersAction, add: AddCommand) -> None:
         action="store_true",
         help="then keep serving the archive, the review, sign-up and preferences pages until Ctrl-C",
     )
-    demo.add_argument("--port", type=int, default=3000, help="with --serve: the pages' port (default 3000)")
+    demo.add_argument("--port", type=_port, default=3000, help="with --serve: the pages' port (default 3000)")
     demo.add_argument(
         "--archive-port",
-        type=int,
+        type=_port,
         default=8000,
         help="with --serve: the archive's port (default 8000, as ARCHIVE_BASE_URL's default)",
     )

@@ -8,10 +8,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    pass
+from typing import Any
 
 from digest.cli.common import EXIT_USER_ERROR, AddCommand, UserError, current_settings, start_progress
 

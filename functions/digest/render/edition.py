@@ -540,8 +540,8 @@ def render_edition(
                 high = mid - 1
         if best is None:
             raise EditionTooLarge(
-                f"edition {edition.id} renders to {len(html.encode('utf-8'))} bytes of HTML even without "
-                f"'more' briefs (budget {max_html_bytes})"
+                f"edition {edition.id} does not fit in {max_html_bytes} bytes of HTML even without its "
+                f"'more' briefs ({len(html.encode('utf-8'))} bytes with them)"
             )
         keep = best
         dropped = [story.id for story in briefs[best:]]
