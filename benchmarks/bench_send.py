@@ -73,6 +73,7 @@ from digest.local.pump import drain  # noqa: E402
 from digest.local.run import ingest_all, send_all  # noqa: E402
 from digest.local.site import SiteServer  # noqa: E402
 from digest.local.stack import create_stack  # noqa: E402
+from digest.mail import compose as composer  # noqa: E402
 from digest.mail import service  # noqa: E402
 from digest.models import Edition, EditionStatus, Subscriber, SubscriberStatus  # noqa: E402
 from digest.readers import parse_import, subscriber_id  # noqa: E402
@@ -177,7 +178,7 @@ class Meter:
     def install(self) -> None:
         """Wrap compose (where the send worker calls it), the send-worker handler and the pacer."""
         real_compose, real_handler, real_acquire, real_take = (
-            service.compose,
+            composer.compose,
             send_worker.handler,
             Pacer.acquire,
             Pacer._take,
@@ -218,7 +219,7 @@ class Meter:
             return moment
 
         self.real_compose = real_compose
-        service.compose = compose
+        composer.compose = compose  # mail/service.py imports it from there when a batch is sent
         Pacer.acquire = acquire  # type: ignore[assignment]
         Pacer._take = take  # type: ignore[assignment]
         self.send_handler = handler

@@ -35,9 +35,9 @@ GRACE = 0.05  # ... and a send starts within GRACE of its moment
 DECREASE = 0.90
 INCREASE = 0.10
 MIN_RATE = 0.5
-LEAD_FACTOR = 1.5  # moments are asked for this many round trips ahead ...
+LEAD_FACTOR = 1.25  # moments are asked for this many (average) round trips ahead ...
 MAX_LEAD = 2.0  # ... but never more than this many seconds
-ROUND_TRIP_DECAY = 0.9
+ROUND_TRIP_WEIGHT = 0.2  # the average round trip follows each new one by this much
 IDLE_RESET = 60.0  # a pace unused this long starts again at the configured rate
 STATE_TTL = 86_400
 
@@ -109,7 +109,10 @@ class Pacer:
                 if moment is not None:
                     self._busy = busy
                     took = self.clock() - started
-                    self._round_trip = max(took, ROUND_TRIP_DECAY * self._round_trip)  # quick up, slow down
+                    # the average, not the worst: a lead of the worst round trip made a worker sleep it
+                    # out before every message (half its throughput under load); a reply later than
+                    # the lead allows costs one more take instead, never a send outside GRACE
+                    self._round_trip += ROUND_TRIP_WEIGHT * (took - self._round_trip) if self._round_trip else took
                     return moment
 
     def _take_busy(self, soonest: float, spacing: Decimal) -> float | None:
