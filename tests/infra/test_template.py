@@ -810,6 +810,20 @@ def test_dashboard_shows_throttles_api_and_queue_age(template: dict[str, Any]) -
         assert needle in body, needle
 
 
+def test_dashboard_shows_every_function_and_work_queue(template: dict[str, Any]) -> None:
+    """Each function that always exists is on the errors and throttles charts; each queue on the queue charts."""
+    body = template["Resources"]["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    widgets = {w["properties"]["title"]: json.dumps(w["properties"]["metrics"]) for w in json.loads(body)["widgets"]}
+    for name, fn in _functions(template).items():
+        if "Condition" not in fn:  # a Sub cannot name a resource that may not exist
+            ref = "${" + name + "}"
+            assert ref in widgets["Lambda errors"] and ref in widgets["Lambda throttles"], name
+    for name, queue in _of_type(template, "AWS::SQS::Queue").items():
+        if "Condition" not in queue:
+            charts = widgets["Queues (visible messages)"] + widgets["Queues (age of oldest message, s)"]
+            assert "${" + name + ".QueueName}" in charts, name
+
+
 def test_every_function_logs_json_to_a_group_with_retention(template: dict[str, Any]) -> None:
     groups = _of_type(template, "AWS::Logs::LogGroup")
     assert template["Parameters"]["LogRetentionDays"]["Default"] == 30
