@@ -207,6 +207,47 @@ def test_subscribers_import_shows_progress(
     assert code == 0 and err == ""
 
 
+
+def test_subscribers_export_round_trips_through_import(
+    stack: LocalAws, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI exports what the admin API does: the import's columns with the consent record, no
+    erased reader, formulas neutralised; importing the file back changes nothing."""
+    for address, extra in (("grace@example.org", ["--name", "=SUM(A1)", "--sections", "top"]),
+                           ("gone@example.org", [])):  # fmt: skip
+        assert cli(capsys, "subscribers", "add", address, *extra)[0] == 0
+    assert cli(capsys, "subscribers", "erase", "gone@example.org", "--yes")[0] == 0
+    exported = tmp_path / "readers.csv"
+    code, out, _ = cli(capsys, "subscribers", "export", "--out", str(exported))
+    assert code == 0 and out == ""
+    rows = exported.read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "email,name,sections,timezone,status,consent_at,consent_source,policy_version"
+    (grace,) = [row for row in rows if row.startswith("grace@")]
+    assert grace.startswith("grace@example.org,'=SUM(A1),top,,confirmed,20")
+    assert not any("gone@" in row for row in rows)
+    before = SubscriberStore(get_settings().subscribers_table).get(subscriber_id("grace@example.org"))
+    code, out, _ = cli(capsys, "subscribers", "import", str(exported), "--quiet")
+    assert code == 0 and json.loads(out)["rejected"] == 0
+    after = SubscriberStore(get_settings().subscribers_table).get(subscriber_id("grace@example.org"))
+    assert before is not None and after is not None
+    assert after.model_dump(exclude={"updated"}) == before.model_dump(exclude={"updated"})
+
+
+def test_subscribers_import_never_brings_back_a_reader_who_left(
+    stack: LocalAws, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(capsys, "subscribers", "add", "left@example.org")[0] == 0
+    assert cli(capsys, "subscribers", "unsubscribe", "left@example.org")[0] == 0
+    csv = tmp_path / "old-list.csv"
+    csv.write_text("email,name,status\nleft@example.org,Left,confirmed\nnew@example.org,New,confirmed\n")
+    code, out, err = cli(capsys, "subscribers", "import", str(csv), "--quiet")
+    assert code == 1 and json.loads(out) == {"imported": 1, "rejected": 1}
+    assert err == "skipped left@example.org: the reader is unsubscribed; not changed by an import\n"
+    readers = SubscriberStore(get_settings().subscribers_table)
+    left, new = readers.get(subscriber_id("left@example.org")), readers.get(subscriber_id("new@example.org"))
+    assert left is not None and left.status is SubscriberStatus.unsubscribed
+    assert new is not None and new.status is SubscriberStatus.confirmed
+
 # ------------------------------------------------------------------ sources import
 
 OPML = """<?xml version="1.0" encoding="UTF-8"?>

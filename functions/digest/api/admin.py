@@ -10,7 +10,7 @@ import binascii
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -102,17 +102,20 @@ def _same(a: Subscriber, b: Subscriber) -> bool:
     return all(getattr(a, f) == getattr(b, f) for f in fields)
 
 
-def import_readers(settings: Settings, text: str) -> ImportOutcome:
+def import_readers(settings: Settings, text: str, progress: Callable[[int, int], None] | None = None) -> ImportOutcome:
     """Import CSV readers: every good row is stored, every bad row reported; running it twice changes nothing.
 
     A row naming a reader who unsubscribed, was suppressed or erased is reported, not imported.
+    ``progress(done, total)`` is told after each reader (the CLI's progress line).
     """
     result = parse_import(text)  # ReaderError when the CSV has no usable header
     store = SubscriberStore(settings.subscribers_table)
     errors = list(result.errors)
     imported = unchanged = 0
     existing = {r.id: r for r in store.get_many([r.id for r in result.readers])}
-    for reader in result.readers:
+    for done, reader in enumerate(result.readers):
+        if progress:
+            progress(done, len(result.readers))
         before = existing.get(reader.id)
         if before and before.status in STICKY and reader.status is not before.status:
             errors.append(f"{reader.email}: the reader is {before.status.value}; not changed by an import")

@@ -14,31 +14,25 @@ from digest.cli.common import EXIT_USER_ERROR, AddCommand, UserError, current_se
 
 
 def cmd_subscribers_import(args: argparse.Namespace) -> int:
-    from digest.readers import parse_import
-    from digest.store.subscribers import SubscriberStore
+    """The admin API's import (api/admin.import_readers): a reader who left is never brought back,
+    and running it twice changes nothing."""
+    from digest.api.admin import import_readers
 
     path = Path(args.file)
     if not path.is_file():
         raise UserError(f"no such file: {path}")
-    result = parse_import(path.read_text(encoding="utf-8-sig", errors="replace"))
-    store = SubscriberStore(current_settings().subscribers_table)
-    progress = start_progress(args, "importing", "readers", len(result.readers))
-    for n, reader in enumerate(result.readers, start=1):
-        progress.update(n - 1)
-        existing = store.get(reader.id)
-        store.put(
-            reader.model_copy(
-                update={
-                    "consents": [*(existing.consents if existing else []), *reader.consents],
-                    "created": existing.created if existing else reader.created,
-                }
-            )
-        )
-    progress.finish(len(result.readers))
-    for error in result.errors:
+    progress = start_progress(args, "importing", "readers")
+
+    def tell(done: int, total: int) -> None:
+        progress.total = total
+        progress.update(done)
+
+    outcome = import_readers(current_settings(), path.read_text(encoding="utf-8-sig", errors="replace"), tell)
+    progress.finish(progress.total or 0)
+    for error in outcome.errors:
         print(f"skipped {error}", file=sys.stderr)
-    print(json.dumps({"imported": len(result.readers), "rejected": len(result.errors)}))
-    return 0 if not result.errors else EXIT_USER_ERROR
+    print(json.dumps({"imported": outcome.imported + outcome.unchanged, "rejected": len(outcome.errors)}))
+    return 0 if not outcome.errors else EXIT_USER_ERROR
 
 
 def _reader_id(given: str) -> str:
@@ -114,26 +108,15 @@ def cmd_subscribers_erase(args: argparse.Namespace) -> int:
 
 
 def cmd_subscribers_export(args: argparse.Namespace) -> int:
-    from digest.readers import csv_safe
-    from digest.store.subscribers import SubscriberStore
+    """The admin API's export (api/admin.export_readers): the import's columns and the consent record."""
+    from digest.api.admin import export_readers
 
     out = open(args.out, "w", newline="", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115
-    writer = csv.writer(out)
-    writer.writerow(["email", "name", "sections", "timezone", "status"])
-    for reader in SubscriberStore(current_settings().subscribers_table).all():
-        if reader.status.value == "erased":
-            continue
-        writer.writerow(
-            [
-                csv_safe(reader.email),
-                csv_safe(reader.name or ""),
-                ";".join(s.value for s in reader.sections),
-                reader.timezone or "",
-                reader.status.value,
-            ]
-        )
-    if out is not sys.stdout:
-        out.close()
+    try:
+        out.writelines(export_readers(current_settings()))
+    finally:
+        if out is not sys.stdout:
+            out.close()
     return 0
 
 
