@@ -10,7 +10,7 @@ handler makes on the local stack is allowed by its role and was foreseen here.
 from __future__ import annotations
 
 import pytest
-from aws_calls import Grant, Need, allows, function_needs, grants, transformed_template
+from aws_calls import IMPLIED, Grant, Need, allows, function_needs, grants, transformed_template
 from test_packages import FUNCTION_NAMES
 
 # Needs the reading finds that no deployed function has, each with the reason.  The reading follows
@@ -39,17 +39,12 @@ NOT_IN_AWS: dict[tuple[str, Need], str] = {
 }  # fmt: skip
 # Grants the Lambda service uses on the function's behalf, not its code.
 SERVICE_GRANT_SUFFIXES = ("EventInvokeConfigOnFailureSQSPolicy",)
-# Granted because the code's own call needs it: ListBucket makes a missing key a 404, not a 403.
-IMPLIED = {"s3:ListBucket": "s3:GetObject"}
 
 
 def _covers(grant: Grant, needs: frozenset[Need]) -> bool:
-    action = IMPLIED.get(grant.action, grant.action)
-    for need in needs:
-        same = need.action == action or (grant.action.endswith("*") and need.action.startswith(grant.action[:-1]))
-        if same and (not grant.resources or need.resource is None or need.resource in grant.resources):
-            return True
-    return False
+    """Whether some need uses the grant (a grant IMPLIED by a need counts as that need's)."""
+    used_as = grant._replace(action=IMPLIED.get(grant.action, grant.action))
+    return any(allows(used_as, need) for need in needs)
 
 
 @pytest.mark.parametrize("name", FUNCTION_NAMES)
