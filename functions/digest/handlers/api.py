@@ -3,6 +3,9 @@ export and erase, and their pages (digest.api.public).  The admin API, review pa
 AdminApiFunction's (digest.handlers.admin_api)."""
 
 import gc
+
+gc.disable()  # no collection while the cold start imports (re-enabled at the end; docs/benchmarks.md)
+
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -19,4 +22,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return resolve(event, context)
 
 
-gc.freeze()  # the cold start's objects live as long as the process: collections skip them (docs/benchmarks.md)
+gc.freeze()  # what the cold start allocated lives as long as the process: later collections skip it
+gc.enable()

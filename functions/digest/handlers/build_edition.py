@@ -1,6 +1,9 @@
 """Weekly: build the edition draft and render its preview."""
 
 import gc
+
+gc.disable()  # no collection while the cold start imports (re-enabled at the end; docs/benchmarks.md)
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -39,4 +42,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             "subject": email.subject, "dropped": email.dropped}  # fmt: skip
 
 
-gc.freeze()  # the cold start's objects live as long as the process: collections skip them (docs/benchmarks.md)
+gc.freeze()  # what the cold start allocated lives as long as the process: later collections skip it
+gc.enable()

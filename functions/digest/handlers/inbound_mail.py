@@ -6,6 +6,9 @@ retries the event lands in the dead-letter queue.  Unsubscribing twice changes n
 """
 
 import gc
+
+gc.disable()  # no collection while the cold start imports (re-enabled at the end; docs/benchmarks.md)
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -53,4 +56,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, list[str
     return {"results": [_one(record) for record in records]}
 
 
-gc.freeze()  # the cold start's objects live as long as the process: collections skip them (docs/benchmarks.md)
+gc.freeze()  # what the cold start allocated lives as long as the process: later collections skip it
+gc.enable()

@@ -1,6 +1,9 @@
 """Hourly: queue one ingest job per due source."""
 
 import gc
+
+gc.disable()  # no collection while the cold start imports (re-enabled at the end; docs/benchmarks.md)
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -21,4 +24,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     return {"queued": queued, "failing_24h": failing}
 
 
-gc.freeze()  # the cold start's objects live as long as the process: collections skip them (docs/benchmarks.md)
+gc.freeze()  # what the cold start allocated lives as long as the process: later collections skip it
+gc.enable()

@@ -1,6 +1,9 @@
 """Per-source ingest from the ingest queue, with partial batch failures."""
 
 import gc
+
+gc.disable()  # no collection while the cold start imports (re-enabled at the end; docs/benchmarks.md)
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -32,4 +35,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialBatchRespon
     return process_sqs_batch(event, ingest_record)
 
 
-gc.freeze()  # the cold start's objects live as long as the process: collections skip them (docs/benchmarks.md)
+gc.freeze()  # what the cold start allocated lives as long as the process: later collections skip it
+gc.enable()

@@ -1,6 +1,9 @@
 """Editors' picks uploaded to the articles bucket (S3 "Object Created" events through EventBridge)."""
 
 import gc
+
+gc.disable()  # no collection while the cold start imports (re-enabled at the end; docs/benchmarks.md)
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
@@ -28,4 +31,5 @@ def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
     return {"key": key, "stored": len(stored), "errors": errors}
 
 
-gc.freeze()  # the cold start's objects live as long as the process: collections skip them (docs/benchmarks.md)
+gc.freeze()  # what the cold start allocated lives as long as the process: later collections skip it
+gc.enable()

@@ -8,6 +8,9 @@ before the send if the edition is still a draft) and `digest edition send ID [--
 """
 
 import gc
+
+gc.disable()  # no collection while the cold start imports (re-enabled at the end; docs/benchmarks.md)
+
 from datetime import UTC, datetime
 from typing import Any
 
@@ -76,4 +79,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return {"edition_id": edition_id, "queued": queued, "waiting": waiting, "note": note}
 
 
-gc.freeze()  # the cold start's objects live as long as the process: collections skip them (docs/benchmarks.md)
+gc.freeze()  # what the cold start allocated lives as long as the process: later collections skip it
+gc.enable()

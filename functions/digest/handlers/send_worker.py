@@ -1,6 +1,9 @@
 """Send workers: mail each batch of readers exactly once, reporting partial batch failures."""
 
 import gc
+
+gc.disable()  # no collection while the cold start imports (re-enabled at the end; docs/benchmarks.md)
+
 import time
 from typing import Any
 
@@ -45,4 +48,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialBatchRespon
     return process_sqs_batch(event, lambda record: send_record(record, context))
 
 
-gc.freeze()  # the cold start's objects live as long as the process: collections skip them (docs/benchmarks.md)
+gc.freeze()  # what the cold start allocated lives as long as the process: later collections skip it
+gc.enable()

@@ -1,6 +1,9 @@
 """SES feedback through EventBridge: suppress bounced and complaining readers, count the rest."""
 
 import gc
+
+gc.disable()  # no collection while the cold start imports (re-enabled at the end; docs/benchmarks.md)
+
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -66,4 +69,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
     return {"result": action}
 
 
-gc.freeze()  # the cold start's objects live as long as the process: collections skip them (docs/benchmarks.md)
+gc.freeze()  # what the cold start allocated lives as long as the process: later collections skip it
+gc.enable()
