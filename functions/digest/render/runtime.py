@@ -291,7 +291,6 @@ class Template:
     def __init__(self, code: CodeType, environment: Environment) -> None:
         namespace: dict[str, Any] = {"environment": environment}  # what the compiled functions look up
         exec(code, namespace)
-        self.name: str = namespace["name"]
         self.filename = code.co_filename
         self.source_sha256: str | None = namespace.get("SOURCE_SHA256")
         self.environment = environment
