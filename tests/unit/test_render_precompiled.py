@@ -36,7 +36,6 @@ def brandings() -> dict[str, Branding]:
 def one_story() -> Edition:
     single = make_edition()
     single.sections = [replace_stories(section, section.stories[:1]) for section in single.sections[:1]]
-    single.article_count = 0
     return single
 
 
