@@ -22,7 +22,7 @@ FUNCTIONS = ROOT / "functions"
 # Powertools' batch utilities (digest/handlers/batch.py answers SQS batches).
 EVERYWHERE = {"pydantic_settings", "aws_lambda_powertools.utilities.batch", "numpy", "scipy"}
 # Loaded on first use by the requests that need them, not at import.
-RENDERING = {"jinja2", "jinja2.compiler", "mjml", "digest.render.edition"}
+RENDERING = {"jinja2", "jinja2.compiler", "markupsafe", "mjml", "digest.render.edition", "digest.render.runtime"}
 MAILING = {"digest.mail.compose", "digest.mail.service", "digest.mail.inbound", "email.policy"}
 NOT_IMPORTED = {
     "digest.handlers.api": EVERYWHERE | RENDERING | MAILING | {"email_validator", "digest.api.editorial"},

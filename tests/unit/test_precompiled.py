@@ -1,5 +1,6 @@
 """The layouts compiled ahead of time (digest/render/precompiled.py): shipped up to date, used while
-their source is unchanged, and never in place of an edited layout."""
+their source is unchanged, and never in place of an edited layout.  The edition's run without Jinja2
+(tests/unit/test_render_precompiled.py compares them with Jinja2's rendering)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from digest.api import pages
-from digest.render import edition, precompiled
+from digest.render import edition, precompiled, runtime
 
 LAYOUTS = Path(__file__).resolve().parents[2] / "layouts"
 
@@ -28,8 +29,9 @@ def _compiled_from(template: object) -> str:
 
 @pytest.mark.parametrize("name", edition.TEMPLATES)
 def test_the_edition_templates_load_precompiled(name: str) -> None:
-    template = edition.environment(LAYOUTS).get_template(name)
-    assert _compiled_from(template) == precompiled.module_name("edition", name) + ".py"
+    template = edition.template(LAYOUTS, name)
+    assert isinstance(template, runtime.Template)
+    assert Path(template.filename).name == precompiled.module_name("edition", name) + ".py"
 
 
 def test_the_pages_load_precompiled() -> None:
@@ -45,10 +47,11 @@ def test_an_edited_layout_is_compiled_from_its_source(tmp_path: Path) -> None:
     shutil.copytree(LAYOUTS, layouts)
     text = layouts / edition.TEXT_TEMPLATE
     text.write_text(text.read_text(encoding="utf-8") + "An edited line.\n", encoding="utf-8")
-    template = edition.environment(layouts).get_template(edition.TEXT_TEMPLATE)
-    assert _compiled_from(template) == edition.TEXT_TEMPLATE
-    unchanged = edition.environment(layouts).get_template(edition.EMAIL_TEMPLATE)
-    assert _compiled_from(unchanged) == precompiled.module_name("edition", edition.EMAIL_TEMPLATE) + ".py"
+    template = edition.template(layouts, edition.TEXT_TEMPLATE)
+    assert not isinstance(template, runtime.Template) and _compiled_from(template) == edition.TEXT_TEMPLATE
+    unchanged = edition.template(layouts, edition.EMAIL_TEMPLATE)
+    assert isinstance(unchanged, runtime.Template)
+    assert Path(unchanged.filename).name == precompiled.module_name("edition", edition.EMAIL_TEMPLATE) + ".py"
 
 
 def test_precompiled_and_source_render_alike() -> None:

@@ -3,7 +3,8 @@ archive index and the RSS feed.
 
 Everything here is pure: no AWS, no network, no clock.  The only I/O is reading the Jinja2 layouts
 in ``layouts_dir`` (``edition.mjml.j2``, ``edition.txt.j2``, ``archive_index.html.j2`` and
-``archive_feed.xml.j2``).
+``archive_feed.xml.j2``); those shipped render from their modules compiled ahead of time, without
+Jinja2 (digest.render.runtime), while unchanged.
 
 Safety.  Story text comes from third-party feeds and is hostile until proven otherwise, so:
 
@@ -32,7 +33,7 @@ from __future__ import annotations
 import re
 import textwrap
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from datetime import date as Date
@@ -47,8 +48,9 @@ from digest.models import SECTION_TITLES, Edition, Kind, Section, Story
 from digest.text import first_sentence, shorten
 
 if TYPE_CHECKING:
-    from jinja2 import Environment
+    from jinja2 import Environment, Template
 
+    from digest.render import runtime
     from digest.settings import Settings
 
 # Placeholders left in the rendered output for per-reader substitution at send time (the mail
@@ -390,15 +392,20 @@ def _wrap(text: str, width: int = 72, indent: str = "", first: str | None = None
     )
 
 
+def _rfc822(value: Date) -> str:
+    return format_datetime(_aware(value))
+
+
+# The layouts' own filters, for Jinja2 and for digest.render.runtime alike.
+FILTERS: dict[str, Callable[..., str]] = {"wrap": _wrap, "rfc822": _rfc822, "longdate": format_date}
+
+
 @lru_cache(maxsize=8)
 def _cached_environment(layouts_dir: Path) -> Environment:
-    # Jinja2 (and MJML, in render_edition) load on first use: functions that never render start faster.
-    from jinja2 import Environment, StrictUndefined, select_autoescape
-
-    from digest.render.precompiled import Loader  # the layouts compiled ahead of time
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
     env = Environment(
-        loader=Loader(layouts_dir, "edition"),
+        loader=FileSystemLoader(layouts_dir),
         autoescape=select_autoescape(
             enabled_extensions=("mjml.j2", "html.j2", "xml.j2"),
             disabled_extensions=("txt.j2",),
@@ -411,15 +418,37 @@ def _cached_environment(layouts_dir: Path) -> Environment:
         keep_trailing_newline=True,
         auto_reload=False,
     )
-    env.filters["wrap"] = _wrap
-    env.filters["rfc822"] = lambda value: format_datetime(_aware(value))
-    env.filters["longdate"] = format_date
+    env.filters.update(FILTERS)
     return env
 
 
 def environment(layouts_dir: Path | str) -> Environment:
-    """The Jinja2 environment for ``layouts_dir`` (one per directory, cached)."""
+    """The Jinja2 environment for ``layouts_dir`` (one per directory, cached): it compiles the layouts
+    ahead of time (digest.render.precompiled) and renders those edited since (:func:`template`)."""
     return _cached_environment(Path(layouts_dir).resolve())
+
+
+@lru_cache(maxsize=1)
+def _runtime_environment() -> runtime.Environment:
+    from digest.render import runtime
+
+    return runtime.Environment(FILTERS)
+
+
+@lru_cache(maxsize=32)
+def _cached_template(layouts_dir: Path, name: str) -> runtime.Template | Template:
+    # Jinja2 (and MJML, in render_edition) load on first use: functions that never render start
+    # faster; the shipped layouts, compiled ahead of time, render without Jinja2 at all.
+    from digest.render import runtime
+
+    compiled = runtime.load(layouts_dir, "edition", name, _runtime_environment())
+    return compiled if compiled is not None else environment(layouts_dir).get_template(name)
+
+
+def template(layouts_dir: Path | str, name: str) -> runtime.Template | Template:
+    """The layout ``name`` of ``layouts_dir``, ready to render: its module compiled ahead of time
+    while the layout is unchanged (digest.render.runtime, no Jinja2), else compiled by Jinja2."""
+    return _cached_template(Path(layouts_dir).resolve(), name)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -466,7 +495,6 @@ def render_edition(
     defaults to ``branding.subscribe_url``.  Raises :class:`EditionTooLarge` if the HTML cannot be
     brought within ``max_html_bytes`` by dropping "More this week" briefs.
     """
-    env = environment(layouts_dir)
     tracking = "" if web else branding.link_tracking  # the archive page is not the email: no campaign tags
     views = _section_views(edition, sections, tracking)
     first = next((s.stories[0] for s in views if s.stories), None)
@@ -520,7 +548,7 @@ def render_edition(
         return {**base, "sections": shown, "story_count": sum(len(v.stories) for v in shown)}
 
     def html_for(keep_more: int | None) -> str:
-        return mjml_to_html(env.get_template(EMAIL_TEMPLATE).render(context(keep_more)))
+        return mjml_to_html(template(layouts_dir, EMAIL_TEMPLATE).render(context(keep_more)))
 
     def fits(html: str) -> bool:
         return len(html.encode("utf-8")) <= max_html_bytes
@@ -546,7 +574,7 @@ def render_edition(
         keep = best
         dropped = [story.id for story in briefs[best:]]
 
-    text = env.get_template(TEXT_TEMPLATE).render(context(keep))
+    text = template(layouts_dir, TEXT_TEMPLATE).render(context(keep))
     return RenderedEdition(subject=subject, preheader=preheader, html=html, text=text, dropped=dropped)
 
 
@@ -648,7 +676,7 @@ def render_archive_index(
 ) -> str:
     """The archive's index page: every edition, newest first (self-contained HTML)."""
     context = _archive_context(editions, branding, base_url, feed_url)
-    return environment(layouts_dir).get_template(INDEX_TEMPLATE).render(context)
+    return template(layouts_dir, INDEX_TEMPLATE).render(context)
 
 
 def render_archive_feed(
@@ -661,4 +689,4 @@ def render_archive_feed(
 ) -> str:
     """RSS 2.0 feed of the editions, newest first.  ``feed_url`` defaults to ``{base_url}/feed.xml``."""
     context = _archive_context(editions, branding, base_url, feed_url)
-    return environment(layouts_dir).get_template(FEED_TEMPLATE).render(context)
+    return template(layouts_dir, FEED_TEMPLATE).render(context)

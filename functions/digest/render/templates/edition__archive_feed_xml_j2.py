@@ -1,5 +1,5 @@
-# archive_feed.xml.j2 compiled by digest.render.precompiled (`make templates`): do not edit.
-from jinja2.runtime import LoopContext, Macro, Markup, Namespace, TemplateNotFound, TemplateReference, TemplateRuntimeError, Undefined, escape, identity, internalcode, markup_join, missing, str_join
+# archive_feed.xml.j2 compiled by digest.render.precompiled (`make templates`) for digest.render.runtime: do not edit.
+from digest.render.runtime import TemplateRuntimeError, Undefined, escape, internalcode, missing
 name = 'archive_feed.xml.j2'
 
 def root(context, missing=missing):
@@ -77,4 +77,5 @@ def root(context, missing=missing):
 blocks = {}
 debug_info = '5=24&6=26&7=28&8=30&9=32&10=35&12=37&13=40&15=42&17=46&18=52&19=55&20=57&22=62&24=65&25=67&26=70'
 
+AUTOESCAPE = True
 SOURCE_SHA256 = '1a6192ec8f2f80dc8631c6aeaf892a52a4e002f6d8785012246df3eae46cb946'

@@ -1,5 +1,5 @@
-# archive_index.html.j2 compiled by digest.render.precompiled (`make templates`): do not edit.
-from jinja2.runtime import LoopContext, Macro, Markup, Namespace, TemplateNotFound, TemplateReference, TemplateRuntimeError, Undefined, escape, identity, internalcode, markup_join, missing, str_join
+# archive_index.html.j2 compiled by digest.render.precompiled (`make templates`) for digest.render.runtime: do not edit.
+from digest.render.runtime import TemplateRuntimeError, Undefined, escape, internalcode, missing
 name = 'archive_index.html.j2'
 
 def root(context, missing=missing):
@@ -145,4 +145,5 @@ def root(context, missing=missing):
 blocks = {}
 debug_info = '2=28&4=32&10=34&11=36&12=38&13=41&15=45&16=48&21=51&22=57&28=63&29=65&31=67&37=69&42=71&60=73&61=75&62=79&63=82&67=94&69=97&71=101&72=107&73=118&74=121&80=129&84=132&85=135&87=137&88=140'
 
+AUTOESCAPE = True
 SOURCE_SHA256 = '2ebc557336c2edcc770a6a91bf137014e25065c74c4cf742402fca4f899e8495'

@@ -1,5 +1,5 @@
-# edition.mjml.j2 compiled by digest.render.precompiled (`make templates`): do not edit.
-from jinja2.runtime import LoopContext, Macro, Markup, Namespace, TemplateNotFound, TemplateReference, TemplateRuntimeError, Undefined, escape, identity, internalcode, markup_join, missing, str_join
+# edition.mjml.j2 compiled by digest.render.precompiled (`make templates`) for digest.render.runtime: do not edit.
+from digest.render.runtime import LoopContext, Macro, TemplateRuntimeError, Undefined, escape, internalcode, missing
 name = 'edition.mjml.j2'
 
 def root(context, missing=missing):
@@ -595,4 +595,5 @@ def root(context, missing=missing):
 blocks = {}
 debug_info = '17=41&18=44&19=47&20=50&21=53&22=56&23=59&24=62&25=65&27=68&28=75&31=87&32=96&35=125&36=130&37=134&41=178&42=187&43=200&44=204&46=227&47=230&48=234&50=238&54=245&56=247&57=249&59=256&60=258&62=260&71=262&90=264&91=266&92=269&94=280&98=283&99=287&100=290&102=299&104=306&106=318&107=321&109=326&113=338&114=342&116=344&117=347&118=349&119=351&120=354&123=365&124=368&126=372&127=374&128=377&130=379&132=381&133=384&136=388&138=391&139=393&141=396&142=400&148=437&149=439&150=442&151=445&156=451&159=453&160=456&162=460&163=466&164=470&168=474&169=476&170=479&171=482&173=493&180=505&181=508&182=510&183=516&186=521&187=523&188=525&189=528&190=532&192=560&193=564&195=587&196=590'
 
+AUTOESCAPE = True
 SOURCE_SHA256 = '05c8b337956900b409e1c8efe8d686b8e6d4700b8ec1d5fb9b1103dafcf9943f'

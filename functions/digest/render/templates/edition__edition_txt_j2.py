@@ -1,5 +1,5 @@
-# edition.txt.j2 compiled by digest.render.precompiled (`make templates`): do not edit.
-from jinja2.runtime import LoopContext, Macro, Markup, Namespace, TemplateNotFound, TemplateReference, TemplateRuntimeError, Undefined, escape, identity, internalcode, markup_join, missing, str_join
+# edition.txt.j2 compiled by digest.render.precompiled (`make templates`) for digest.render.runtime: do not edit.
+from digest.render.runtime import TemplateRuntimeError, Undefined, internalcode, missing, str_join
 name = 'edition.txt.j2'
 
 def root(context, missing=missing):
@@ -195,4 +195,5 @@ def root(context, missing=missing):
 blocks = {}
 debug_info = '5=58&6=60&7=64&10=67&13=70&14=73&17=75&18=77&21=81&22=83&23=85&24=88&26=91&27=93&28=96&32=101&33=103&34=105&36=107&37=109&39=111&41=114&43=116&46=119&47=123&50=130&51=133&57=137&60=140&61=142&62=144&64=148&68=152&69=156&75=161&76=163&78=165&79=168&82=172&84=174&85=176&87=178&88=181&90=183&91=186&93=188&95=191'
 
+AUTOESCAPE = False
 SOURCE_SHA256 = '542ecf6613a76fbb2e4640e7a04ca05a400ef8831e91ce5b7ab4f2a24b4b3f32'
