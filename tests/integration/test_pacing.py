@@ -3,34 +3,16 @@
 from __future__ import annotations
 
 import itertools
-import threading
 from typing import Any
 
 import pytest
+from sending_helpers import Clock
 
 from digest.local.faults import max_in_window
 from digest.local.motoserver import LocalAws
 from digest.settings import get_settings
 from digest.store.aws import table
 from digest.store.pacing import GRACE, MARGIN, Pacer, account_rate
-
-
-class Clock:
-    def __init__(self, now: float = 1_000_000.25) -> None:
-        self.now = now
-        self.lock = threading.Lock()
-        self.slept = 0.0
-        self.overshoot: list[float] = []  # extra seconds the next sleeps oversleep (a busy machine)
-
-    def time(self) -> float:
-        with self.lock:
-            return self.now
-
-    def sleep(self, seconds: float) -> None:
-        with self.lock:
-            extra = self.overshoot.pop(0) if self.overshoot else 0.0
-            self.now += seconds + extra
-            self.slept += seconds + extra
 
 
 def pacers(name: str, rate: float, clock: Clock, count: int = 1) -> list[Pacer]:

@@ -13,16 +13,18 @@ from typing import Any
 
 import pytest
 from botocore.awsrequest import AWSResponse
-from sending_helpers import approved_edition, mailed
+from sending_helpers import Clock, approved_edition, mailed
 
 from digest.handlers import send_worker
 from digest.local.motoserver import LocalAws
 from digest.local.pump import drain
 from digest.local.run import send_all
+from digest.mail import service
 from digest.mail.service import dispatch, send_batch
 from digest.settings import get_settings
 from digest.store.aws import client
 from digest.store.mailer import once_client
+from digest.store.pacing import Pacer
 from digest.store.queues import queue_url, send_messages
 from digest.store.sendlog import SendLog
 
@@ -132,24 +134,28 @@ def test_readers_not_reached_before_the_deadline_go_back_on_the_queue(
     stack: LocalAws, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A worker whose time runs short stops starting sends and queues the rest as a new message,
-    so a slow fleet never burns the batch's receive count on its way to the dead-letter queue."""
+    so a slow fleet never burns the batch's receive count on its way to the dead-letter queue.
+
+    The pace runs on a clock that moves only when the worker sleeps for its moments, so the second
+    left holds the same number of sends however busy the machine is."""
     readers = approved_edition("2026-W14", 30, "deadline")
     ids = [r.id for r in readers]
-    monkeypatch.setenv("SEND_RATE", "10")  # moments 0.11 s apart: about 10 fit in the second left
-    get_settings.cache_clear()
-    try:
-        settings = get_settings()
-        url = queue_url(settings.send_queue_url, "send")
-        report = send_batch(settings, "2026-W14", ids, deadline=time.time() + 1.0)
-        assert 3 <= report.sent <= 15 and report.sent + len(report.deferred) == len(ids)
-        assert not report.retry and not report.in_doubt
-        waiting = client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)["Messages"]
-        again = {"edition_id": "2026-W14", "subscriber_ids": report.deferred}
-        assert [json.loads(m["Body"]) for m in waiting] == [again]
-        assert set(report.deferred) == set(ids) - set(SendLog(settings.send_log_table).with_status("2026-W14", "sent"))
-        drain(url, send_worker.handler, function_name="SendWorkerFunction")
-    finally:
-        monkeypatch.undo()
-        get_settings.cache_clear()
+    clock = Clock(now=time.time())
+    # a pace of its own: the fleet's ("send") keeps real times for the drain below and other tests
+    monkeypatch.setattr(service, "pacer", lambda settings: Pacer(settings.idempotency_table, 10, name="send-deadline",
+                                                                  clock=clock.time, sleep=clock.sleep))  # fmt: skip
+    settings = get_settings()
+    url = queue_url(settings.send_queue_url, "send")
+    report = send_batch(settings, "2026-W14", ids, deadline=clock.time() + 1.0)
+    # moments 1.1 / 10 = 0.11 s apart from the first: 0, 0.11, ... 0.99 fit in the second, 1.10 does not
+    assert report.sent == 10 and report.sent + len(report.deferred) == len(ids)
+    assert report.deferred == ids[10:] and not report.retry and not report.in_doubt
+    assert clock.slept == pytest.approx(0.99)
+    waiting = client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)["Messages"]
+    again = {"edition_id": "2026-W14", "subscriber_ids": report.deferred}
+    assert [json.loads(m["Body"]) for m in waiting] == [again]
+    assert set(report.deferred) == set(ids) - set(SendLog(settings.send_log_table).with_status("2026-W14", "sent"))
+    monkeypatch.undo()
+    drain(url, send_worker.handler, function_name="SendWorkerFunction")
     counts = mailed(stack.endpoint, "2026-W14")
     assert {r.email: counts[r.email] for r in readers} == {r.email: 1 for r in readers}
