@@ -337,7 +337,8 @@ def test_a_word_in_more_articles_than_the_cap_proposes_a_fixed_sample_of_them() 
     shared = words.pop()
 
     def batch(pair: tuple[int, int]) -> list[ClusterItem]:
-        # the pair repeats the shared word (cosine 0.24 between them); the others have two words of their own
+        # the pair repeats the shared word (cosine 0.23 between them, 0.06 to the others, who have two words
+        # of their own and are 0.02 apart)
         return [
             ClusterItem(id=f"p{i}", title=f"{shared} {words[2 * i]}", text=" ".join([shared] * 40))
             if i in pair
