@@ -9,6 +9,9 @@ import itertools
 from datetime import UTC, datetime
 
 import pytest
+from botocore.awsrequest import AWSPreparedRequest
+from botocore.exceptions import ConnectionClosedError
+from botocore.httpsession import URLLib3Session
 
 from digest.local.motoserver import LocalAws
 from digest.settings import get_settings
@@ -45,6 +48,28 @@ def test_a_claim_moves_queued_to_claimed_once(log: SendLog, edition: str) -> Non
     assert log.claim(edition, "r1") is False  # a second worker, or a redelivery
     assert log.claim(edition, "never-queued") is True  # a row of its own (resume after a lost queue write)
     assert log.counts(edition) == {"claimed": 2}
+
+
+def test_a_claim_whose_answer_was_lost_is_still_ours(log: SendLog, edition: str) -> None:
+    """DynamoDB applied the claim but its answer was lost: the SDK's retry then fails the condition (the
+    row is claimed already), and the token on the row tells that the claim is ours after all.  Another
+    worker's claim is still refused."""
+    log.queue(edition, "r1")
+    events = log.table.meta.client.meta.events
+    applied: list[int] = []
+
+    def lose_the_first_answer(request: AWSPreparedRequest, **_: object) -> None:
+        if not applied:
+            applied.append(URLLib3Session().send(request).status_code)  # DynamoDB does it ...
+            raise ConnectionClosedError(endpoint_url=request.url)  # ... and the answer never comes back
+
+    events.register("before-send.dynamodb.UpdateItem", lose_the_first_answer)
+    try:
+        assert log.claim(edition, "r1") is True
+    finally:
+        events.unregister("before-send.dynamodb.UpdateItem", lose_the_first_answer)
+    assert applied == [200] and status(log, edition, "r1") == "claimed"
+    assert log.claim(edition, "r1") is False
 
 
 @pytest.mark.parametrize("finish", ["sent", "in_doubt"])

@@ -305,3 +305,49 @@ def test_a_cluster_item_is_an_immutable_value() -> None:
     assert {item, ClusterItem(id="x", title="Storm Ciaran batters Cornwall")} == {item}
     with pytest.raises(dataclasses.FrozenInstanceError):
         item.title = "changed"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("pairs", [4, 512], ids=["exact sweep", "batched sweep"])
+def test_a_pair_forms_only_when_its_link_is_worth_more_than_gamma(pairs: int) -> None:
+    """The CPM rule both Louvain sweeps apply: two lone articles join when their link beats gamma (the
+    price of one member pair), and stay apart when it does not.  Pairs alternate 1.5 and 0.5 gamma;
+    4 pairs are one batch (the exact one-at-a-time sweep), 512 pairs are two batches (the vectorised one)."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from digest.stories.cluster import _MOVE_BATCH, _louvain_cpm
+
+    gamma, n = 0.1, 2 * pairs
+    assert (n > _MOVE_BATCH) == (pairs == 512)
+    weight = [1.5 * gamma if p % 2 == 0 else 0.5 * gamma for p in range(pairs) for _ in range(2)]
+    ends = np.arange(n)
+    graph = sp.csr_matrix((weight, (ends, ends ^ 1)), shape=(n, n))  # node 2p linked to 2p + 1 only
+    labels = _louvain_cpm(graph, gamma, np.ones(n)).tolist()
+    assert [labels[2 * p] == labels[2 * p + 1] for p in range(pairs)] == [p % 2 == 0 for p in range(pairs)]
+
+
+def test_a_word_in_more_articles_than_the_cap_proposes_a_fixed_sample_of_them() -> None:
+    """A word shared by 130 articles keeps 128 of them as candidates (``_POSTINGS``), and which two it
+    leaves out is fixed (a seeded permutation: rows 4 and 44), the same on every run and machine.  Two
+    articles alike only in that word are then linked wherever they are, unless the cap leaves out both."""
+    from digest.stories.cluster import _POSTINGS
+
+    n = _POSTINGS + 2
+    words = _syllable_words(7, 2 * n + 1)
+    shared = words.pop()
+
+    def batch(pair: tuple[int, int]) -> list[ClusterItem]:
+        # the pair repeats the shared word (cosine 0.23 between them, 0.06 to the others, who have two words
+        # of their own and are 0.02 apart)
+        return [
+            ClusterItem(id=f"p{i}", title=f"{shared} {words[2 * i]}", text=" ".join([shared] * 40))
+            if i in pair
+            else ClusterItem(id=f"o{i}", title=f"{shared} {words[2 * i]} {words[2 * i + 1]}")
+            for i in range(n)
+        ]
+
+    for pair in [(0, 1), (68, 114), (4, 45), (129, 44)]:
+        labels = cluster(batch(pair))
+        assert labels[pair[0]] == labels[pair[1]] and len(set(labels)) == n - 1, pair
+    labels = cluster(batch((4, 44)))
+    assert len(set(labels)) == n  # both left out of the word's postings: the pair is never proposed

@@ -1128,6 +1128,24 @@ def test_canonical_url_hosts_and_dot_segments(url: str, expected: str) -> None:
     assert canonical_url(url) == expected
 
 
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/a/b/c/./../../g", "/a/g"),  # RFC 3986 section 5.2.4's examples
+        ("mid/content=5/../6", "mid/6"),
+        ("/b/c/../../../g", "/g"),  # section 5.4.2: "../../../g" against /b/c/d;p, no climbing above the root
+        ("/../g", "/g"),
+        ("/..", "/"),
+        ("/a/b/..", "/a/"),
+    ],
+)
+def test_url_dot_segments_are_removed_as_rfc_3986_says(path: str, expected: str) -> None:
+    """The helper on its own: canonical_url feeds it courlan's path, which has few dot segments left."""
+    from digest.ingest.urls import _remove_dot_segments
+
+    assert _remove_dot_segments(path) == expected
+
+
 def test_canonical_url_refuses_a_port_out_of_range() -> None:
     with pytest.raises(ValueError, match=r"^not a valid URL: 'http://example.org:99999/'"):
         canonical_url("http://example.org:99999/")

@@ -105,10 +105,37 @@ def test_the_lead_weighs_authority_completeness_and_centrality() -> None:
     plain = art(1, "Herald", 0)  # 0.9 + 0 + 0.4 × 1
     full = art(2, "Courier", 0, text="x" * 2000, image="https://courier.example.org/p.jpg")  # 0.7 + 0.35 + 0.4
     assert choose_lead([plain, full], AUTHORITY).id == full.id
-    longer = art(3, "Courier", 0, text="x" * 9000)  # capped at 2000 characters: 0.7 + 0.2 + 0.4 < 1.3
+    longer = art(3, "Gazette", 0, text="x" * 9000)  # capped at 2000 characters: 0.6 + 0.2 + 0.4 < 1.3
     assert choose_lead([plain, longer], AUTHORITY).id == plain.id
     short = art(4, "Courier", 0, text="x" * 250, image="https://courier.example.org/q.jpg")  # 0.7+0.175+0.4
     assert choose_lead([plain, short], AUTHORITY).id == plain.id
+
+
+@pytest.mark.parametrize(
+    ("characters", "outlet_lead", "text_wins"),
+    [
+        (2000, 0.19995, True),  # a full text is worth 0.2 of authority ...
+        (2000, 0.20005, False),
+        (9000, 0.20005, False),  # ... however long it is
+        (1000, 0.09995, True),  # and half a full text half as much
+        (1000, 0.10005, False),
+    ],
+)
+def test_a_full_text_is_worth_a_fifth_of_authority(characters: int, outlet_lead: float, text_wins: bool) -> None:
+    """The text's share of completeness grows with its length up to 2,000 characters, where it is worth
+    0.2: it wins the lead from a better outlet whose article has no text only if that outlet is less
+    than 0.2 (for half the text, 0.1) ahead."""
+    authority = {"Better": 0.5 + outlet_lead, "Worse": 0.5}
+    bare, texty = art(1, "Better", 0), art(2, "Worse", 0, text="x" * characters)
+    assert choose_lead([bare, texty], authority).id == (texty.id if text_wins else bare.id)
+
+
+def test_a_news_lead_keeps_its_kind_when_half_the_story_is_news() -> None:
+    """Half news is news even when the other half, of one kind, comes first in the story."""
+    articles = [art(1, "Courier", 1, kind=Kind.opinion), art(2, "Gazette", 2, kind=Kind.opinion),
+                art(3, "Herald", 3), art(4, "Courier", 4)]  # fmt: skip
+    story = make_story(articles, AUTHORITY, WINDOW)
+    assert story.lead.id == f"{3:024x}" and story.kind is Kind.news
 
 
 def test_the_lead_is_the_article_closest_to_the_centre() -> None:

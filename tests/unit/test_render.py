@@ -29,6 +29,7 @@ from digest.render.edition import (
     RenderedEdition,
     clean_text,
     environment,
+    mjml_to_html,
     render_archive_feed,
     render_archive_index,
     render_edition,
@@ -500,9 +501,20 @@ def test_reader_section_choice(branding: Branding) -> None:
     assert rendered.subject == "The Friday Digest: EU leaders agree new sanctions package after marathon talks"
 
 
-def test_size_gate_drops_briefs_from_the_end(branding: Branding) -> None:
+def test_size_gate_drops_briefs_from_the_end(branding: Branding, monkeypatch: pytest.MonkeyPatch) -> None:
     edition = make_edition(briefs=300)
+    renders: list[int] = []
+
+    def counted(source: str) -> str:
+        renders.append(1)
+        return mjml_to_html(source)
+
+    monkeypatch.setattr("digest.render.edition.mjml_to_html", counted)
     rendered = render(edition, branding)
+    monkeypatch.undo()
+    # how many briefs fit is a binary search: the whole edition, then at most 9 halvings of 300, not
+    # one MJML render (tens of milliseconds each) per brief dropped
+    assert 2 <= len(renders) <= 1 + 9
     assert rendered.html_bytes <= MAX_HTML_BYTES
     briefs = [s.id for s in edition.sections[-1].stories]
     assert rendered.dropped, "300 briefs cannot fit in 90 KB"
