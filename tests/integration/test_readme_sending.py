@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import sys
 from typing import Any
 
 import pytest
@@ -159,6 +160,7 @@ def test_the_send_worker_logs_each_reader_in_doubt_by_address_and_counts_them(
     """README: "The send workers log each reader in doubt by address as it happens, and count them in
     the MessagesInDoubt metric" — the real handler, its metrics printed as Lambda would (EMF)."""
     from digest.handlers import send_worker
+    from digest.observability import logger
 
     (reader,) = approved_edition("2026-W46", 1, "metric-")
     os.environ["POWERTOOLS_METRICS_DISABLED"] = "false"  # put back by the conftest's autouse fixture
@@ -167,11 +169,14 @@ def test_the_send_worker_logs_each_reader_in_doubt_by_address_and_counts_them(
     ses = once_client(get_settings().ses_timeout_seconds)
     hook = ses_answers(500, "InternalFailure", "Something went wrong.")
     ses.meta.events.register("before-send.sesv2.SendEmail", hook)
+    # the log handler keeps the standard error it was made with (another test's capture, maybe)
+    stream = logger.registered_handler.setStream(sys.stderr)  # type: ignore[attr-defined]
     capfd.readouterr()
     try:
         assert send_worker.handler(event, LocalContext("SendWorkerFunction")) == {"batchItemFailures": []}
     finally:
         ses.meta.events.unregister("before-send.sesv2.SendEmail", hook)
+        logger.registered_handler.setStream(stream)  # type: ignore[attr-defined]
     out, err = capfd.readouterr()
     blobs = [json.loads(line) for line in (out + err).splitlines() if line.startswith("{")]
     metrics = [b for b in blobs if "_aws" in b]
