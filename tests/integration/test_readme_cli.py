@@ -6,6 +6,9 @@ the CLI's own entry point."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -112,3 +115,34 @@ def test_subscribers_add_unsubscribe_and_list_by_status(stack: LocalAws, capsys:
         for line in cli(capsys, "subscribers", "list", "--status", "unsubscribed").splitlines()
     ]
     assert left == ["bob@example.org"]
+
+
+def test_ingest_against_aws_hands_the_sources_to_the_deployed_queue(stack: LocalAws) -> None:
+    """README: "Against AWS (no AWS_ENDPOINT_URL), `ingest` ... hand[s] the work to the deployed queues"
+    — the CLI queues each due source for the ingest workers and fetches nothing itself."""
+    from digest.models import Source
+    from digest.store.aws import client
+    from digest.store.queues import queue_url
+    from digest.store.sources import SourceStore
+
+    settings = get_settings()
+    SourceStore(settings.sources_table).put(Source(id="remote-herald", name="Remote Herald",
+                                                   feed_url="https://herald.example.org/rss.xml"))  # fmt: skip
+    ingest = queue_url(settings.ingest_queue_url, "ingest")
+    sqs = client("sqs")
+    sqs.purge_queue(QueueUrl=ingest)
+    env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
+    for service in ("DYNAMODB", "SQS", "S3", "SES", "SESV2", "SECRETSMANAGER"):
+        env[f"AWS_ENDPOINT_URL_{service}"] = stack.endpoint  # AWS, as far as the CLI can tell
+    env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", INGEST_QUEUE_URL=ingest)
+    done = subprocess.run([sys.executable, "-m", "digest.cli", "ingest"], capture_output=True, text=True, env=env,
+                          timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    queued = json.loads(done.stdout)
+    assert queued["queued"] >= 1 and set(queued) == {"queued", "failing_24h"}
+    bodies = []
+    while batch := sqs.receive_message(QueueUrl=ingest, MaxNumberOfMessages=10).get("Messages", []):
+        bodies += [json.loads(m["Body"]) for m in batch]
+    assert {"source_id": "remote-herald"} in bodies and len(bodies) == queued["queued"]
+    source = SourceStore(settings.sources_table).get("remote-herald")
+    assert source is not None and source.last_fetched is None  # nothing fetched here

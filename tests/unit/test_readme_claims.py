@@ -142,3 +142,14 @@ def test_cluster_prints_one_story_per_line_in_input_order(capsys: pytest.Capture
     assert [set(r) for r in rows] == [{"id", "story"}] * 3
     assert [r["id"] for r in rows] == ["b", "a", "c"]
     assert rows[0]["story"] == rows[2]["story"] != rows[1]["story"]
+
+
+def test_send_workers_report_partial_batch_failures_at_most_five_at_once_and_reserve_only_when_asked() -> None:
+    """README: "Send workers (SQS, partial batch failures, at most 5 at once; reserved concurrency when
+    SendWorkerReservedConcurrency is set)"."""
+    worker = TEMPLATE["Resources"]["SendWorkerFunction"]["Properties"]
+    (trigger,) = worker["Events"].values()
+    assert trigger["Type"] == "SQS" and trigger["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert trigger["Properties"]["ScalingConfig"]["MaximumConcurrency"] == 5
+    assert TEMPLATE["Parameters"]["SendWorkerReservedConcurrency"]["Default"] == 0
+    assert "SendWorkerReservedConcurrency" in json.dumps(worker["ReservedConcurrentExecutions"])
