@@ -17,6 +17,7 @@ import pytest
 
 from digest.cli import main
 from digest.local.motoserver import LocalAws
+from digest.readers import subscriber_id
 from digest.settings import get_settings
 from digest.tokens import Purpose, read_token
 
@@ -44,11 +45,14 @@ def in_edition(edition: dict[str, Any]) -> set[str]:
 
 
 def test_sources_add_list_and_remove(stack: LocalAws, capsys: pytest.CaptureFixture[str]) -> None:
-    cli(capsys, "sources", "add", "herald", "The Herald", "https://example.org/rss.xml", "--authority", "0.8")
+    cli(capsys, "sources", "add", "herald", "The Herald", "https://example.org/rss.xml", "--authority", "0.8",
+        "--boilerplate", "cut:^Advertisement$")  # fmt: skip
     listed = [json.loads(line) for line in cli(capsys, "sources", "list").splitlines()]  # JSON lines
     herald = next(s for s in listed if s["id"] == "herald")
-    assert (herald["name"], herald["feed_url"], herald["authority"]) == (
-        "The Herald", "https://example.org/rss.xml", 0.8)  # fmt: skip
+    assert (herald["name"], herald["feed_url"], herald["authority"], herald["boilerplate"]) == (
+        "The Herald", "https://example.org/rss.xml", 0.8, ["cut:^Advertisement$"])  # fmt: skip
+    assert main(["sources", "add", "bad", "Bad", "https://example.org/b.xml", "--boilerplate", "cut:("]) == 1
+    assert "is not a valid pattern" in capsys.readouterr().err
     cli(capsys, "sources", "remove", "herald")
     assert "herald" not in {json.loads(line)["id"] for line in cli(capsys, "sources", "list").splitlines()}
 
@@ -105,7 +109,7 @@ def test_an_editor_builds_shows_edits_renders_and_links_a_draft(
 def test_subscribers_add_unsubscribe_and_list_by_status(stack: LocalAws, capsys: pytest.CaptureFixture[str]) -> None:
     cli(capsys, "subscribers", "add", "ada@example.org", "--name", "Ada", "--sections", "top;analysis")
     cli(capsys, "subscribers", "add", "bob@example.org", "--name", "Bob")
-    cli(capsys, "subscribers", "unsubscribe", "bob@example.org")
+    cli(capsys, "subscribers", "unsubscribe", subscriber_id("bob@example.org"))  # "by address or id"
     confirmed = [json.loads(line) for line in cli(capsys, "subscribers", "list", "--status", "confirmed").splitlines()]
     assert [(r["email"], r["name"], r["sections"]) for r in confirmed] == [
         ("ada@example.org", "Ada", ["top", "analysis"])
