@@ -150,3 +150,40 @@ def test_ingest_against_aws_hands_the_sources_to_the_deployed_queue(stack: Local
     assert {"source_id": "remote-herald"} in bodies and len(bodies) == queued["queued"]
     source = SourceStore(settings.sources_table).get("remote-herald")
     assert source is not None and source.last_fetched is None  # nothing fetched here
+
+
+def test_a_picked_pages_html_is_kept_in_s3(stack: LocalAws, capsys: pytest.CaptureFixture[str]) -> None:
+    """README: "Page HTML is kept in S3" — `digest pick URL` fetches the page, and its HTML is stored
+    beside the article's record, under the article's id."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    from digest.store.articles import ArticleStore
+    from digest.store.aws import client
+
+    sentences = " ".join(f"The harbour board met for the {n}th time and agreed the budget." for n in range(4, 30))
+    page = (f"<html lang='en'><head><title>Harbour board agrees budget</title></head><body><article>"
+            f"<h1>Harbour board agrees budget</h1><p>{sentences}</p></article></body></html>").encode()  # fmt: skip
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/2026/11/03/harbour-budget"
+        picked = json.loads(cli(capsys, "pick", url, "--pin", "features"))
+    finally:
+        server.shutdown()
+        server.server_close()
+    settings = get_settings()
+    stored = client("s3").get_object(Bucket=settings.articles_bucket, Key=ArticleStore.page_key(picked["id"]))
+    assert stored["Body"].read() == page

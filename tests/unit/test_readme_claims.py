@@ -153,3 +153,19 @@ def test_send_workers_report_partial_batch_failures_at_most_five_at_once_and_res
     assert trigger["Properties"]["ScalingConfig"]["MaximumConcurrency"] == 5
     assert TEMPLATE["Parameters"]["SendWorkerReservedConcurrency"]["Default"] == 0
     assert "SendWorkerReservedConcurrency" in json.dumps(worker["ReservedConcurrentExecutions"])
+
+
+def test_the_api_stage_is_throttled() -> None:
+    """README: "... and API Gateway throttling" among the abuse limits: every method of the stage, and
+    the admin key's usage plan more tightly."""
+    apis = [r["Properties"] for r in TEMPLATE["Resources"].values() if r["Type"] == "AWS::Serverless::Api"]
+    assert [a["MethodSettings"] for a in apis] == [
+        [{"ResourcePath": "/*", "HttpMethod": "*", "ThrottlingRateLimit": 20, "ThrottlingBurstLimit": 40}]
+    ]
+    assert TEMPLATE["Resources"]["AdminUsagePlan"]["Properties"]["Throttle"] == {"RateLimit": 5, "BurstLimit": 10}
+
+
+def test_an_edition_reply_is_awaited_10_seconds() -> None:
+    """README: "the reply did not come within `SES_TIMEOUT_SECONDS` (10 s)" — in a deploy and by default."""
+    assert TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]["SES_TIMEOUT_SECONDS"] == "10"
+    assert Settings.model_fields["ses_timeout_seconds"].default == 10.0
