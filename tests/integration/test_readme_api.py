@@ -3,6 +3,7 @@ the document itself, posted as a browser would, to the real API handler on moto.
 
 from __future__ import annotations
 
+import json
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urlsplit
 
@@ -63,3 +64,24 @@ def test_the_embedded_form_signs_a_reader_up_and_a_mistake_keeps_what_was_typed(
     assert mistake["statusCode"] == 422 and "<html" in page and "consent" in page.lower()
     assert 'value="mistaken@example.com"' in page and 'value="Grace Embed"' in page  # what they typed
     assert store().get(subscriber_id("mistaken@example.com")) is None
+
+
+def test_every_error_is_json_with_a_message_and_maybe_errors(stack: LocalAws) -> None:
+    """README: "Errors are JSON `{"message", "errors"?}`" — whichever layer answers: validation, the
+    handler, routing, the admin key check, the size limit."""
+    requests = [
+        (api_event("POST", "/subscriptions", "{not json"), 422),
+        (api_event("POST", "/subscriptions", {"email": "a@example.com"}), 422),
+        (api_event("POST", "/subscriptions", {"email": "not-an-address", "consent": True}), 400),
+        (api_event("GET", "/nothing/here"), 404),
+        (api_event("GET", "/admin/subscribers"), 401),
+        (api_event("POST", "/subscriptions", "x" * 20_000), 413),
+    ]
+    for request, status in requests:
+        reply = call(request)
+        body = json.loads(str(reply["body"]))
+        assert reply["statusCode"] == status and isinstance(body["message"], str) and body["message"], reply
+        assert set(body) <= {"message", "errors"}, body
+    missing_consent = json.loads(str(call(requests[1][0])["body"]))
+    error = {"loc": ["body", "consent"], "msg": "Field required", "type": "missing"}
+    assert missing_consent == {"message": "consent: Field required", "errors": [error]}
