@@ -188,6 +188,20 @@ def _secrets(settings: Settings) -> Check:
     return Check("secrets", "pass", "link-signing and admin keys present")
 
 
+FOOTER = {"postal_address": "PostalAddress", "privacy_policy_url": "PrivacyPolicyUrl", "support_url": "SupportUrl"}
+
+
+def _footer(settings: Settings) -> Check:
+    """The footer's address and links: the template's defaults are the sample newsroom's, fine for a
+    trial, but anti-spam law wants the sender's real postal address in every mail."""
+    samples = [parameter for field, parameter in FOOTER.items()
+               if getattr(settings, field) == Settings.model_fields[field].default]  # fmt: skip
+    if samples:
+        return Check("mail footer", "warn", f"{', '.join(samples)} still the sample newsroom's: set your own "
+                     "before the first edition (sam deploy --parameter-overrides)")  # fmt: skip
+    return Check("mail footer", "pass", f"postal address {settings.postal_address!r}; privacy and support links set")
+
+
 def _api(settings: Settings) -> Check:
     url = f"{settings.api_base_url.rstrip('/')}/openapi.json"
     try:
@@ -198,7 +212,7 @@ def _api(settings: Settings) -> Check:
 
 
 def _archive(settings: Settings) -> Check:
-    """"View in your browser": the newest published edition's page answers at its link."""
+    """ "View in your browser": the newest published edition's page answers at its link."""
     from digest.render.publish import PUBLISHED, view_online_url
     from digest.store.editions import EditionStore
 
@@ -234,6 +248,7 @@ def run_checks(settings: Settings, stack: str | None = None, resolver: str | Non
         ("DMARC record", lambda: _dmarc(settings, resolver)),
         ("schedules", lambda: _schedules(settings, stack)),
         ("secrets", lambda: _secrets(settings)),
+        ("mail footer", lambda: _footer(settings)),
         ("API reachable", lambda: _api(settings)),
         ("archive page", lambda: _archive(settings)),
     ]
