@@ -70,7 +70,7 @@ mutants: $(STAMP)
 	$(BIN)/python tests/mutants.py --jobs 2 $(MUTANTS_ARGS)
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(if $(PYTHON312_DIR),PATH="$(PYTHON312_DIR):$$PATH") $(BIN)/python benchmarks/run.py $(BENCH)
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

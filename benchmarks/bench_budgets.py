@@ -303,7 +303,7 @@ def main() -> int:
     print(f"\nEvery handler of ours switches garbage collection off on its first line and back on after its "
           "imports, freezing what they allocated (`gc.freeze()`): the objects a cold start creates live as long as "
           "the process, so a collection during the import searches them for garbage that is not there, about a "
-          "hundred times per import. The row *{GC_OFF_BASELINE}* is the baseline doing the same: "
+          f"hundred times per import. The row *{GC_OFF_BASELINE}* is the baseline doing the same: "
           f"{ratios[GC_OFF_BASELINE]:.2f}x of itself, which is how much of each handler's ratio that line "
           "accounts for. Against that row, a handler's own imports cost its ratio divided by "
           f"{ratios[GC_OFF_BASELINE]:.2f}.")  # fmt: skip

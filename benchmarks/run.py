@@ -59,7 +59,8 @@ def main(names: list[str]) -> int:
         print(result.stdout.strip(), flush=True)
     header = (
         "# Benchmarks\n\n"
-        f"Produced by `make bench` (`python benchmarks/run.py`) on {datetime.now(UTC):%Y-%m-%d}, "
+        "Produced by `make bench` (`python benchmarks/run.py`; one: `make bench BENCH=NAME`) on "
+        f"{datetime.now(UTC):%Y-%m-%d}, "
         f"on {machine()}.\nEach section names the script that measured it; rerun one with "
         "`python benchmarks/run.py NAME`.\n"
         "The charts (docs/charts/*.svg) are drawn by the benchmarks from the figures they measure; "
