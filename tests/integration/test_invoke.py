@@ -258,13 +258,13 @@ def test_a_week_of_events_runs_through_digest_invoke(
             pytest.fail(f"the week stopped at {event} (its failure is above); not run: {', '.join(unrun) or 'none'}")
 
 
-def test_invoke_gives_lambdas_context_and_the_templates_environment(stack: LocalAws, tmp_path: Path) -> None:
+def test_invoke_gives_lambdas_context_and_the_templates_environment(seeded: LocalAws, tmp_path: Path) -> None:
     """The handler sees the function's timeout and memory and the stack's names, never a logical id."""
     from digest.local.invoke import function_environment
 
-    environment = function_environment("SendWorkerFunction", get_settings(), stack.endpoint)
+    environment = function_environment("SendWorkerFunction", get_settings(), seeded.endpoint)
     assert environment["ARTICLES_TABLE"] == get_settings().articles_table
-    assert environment["SEND_QUEUE_URL"].startswith(stack.endpoint) and environment["SEND_QUEUE_URL"].endswith(
+    assert environment["SEND_QUEUE_URL"].startswith(seeded.endpoint) and environment["SEND_QUEUE_URL"].endswith(
         "/digest-send"
     )
     assert environment["TOKEN_SECRET_ARN"].startswith("arn:aws:secretsmanager:")
