@@ -40,7 +40,7 @@ def post(path: str, form: dict[str, str]) -> dict[str, object]:
 def test_review_page_names_stories_edits_copy_and_summaries_and_sends_a_test(stack: LocalAws) -> None:
     from digest.render.publish import email_variant, publish
 
-    edition = seeded_edition()
+    edition = seeded_edition(weeks_back=3)  # its own week: it edits, approves and reopens it, and sees no clicks
     publish(get_settings(), edition)  # as the weekly build does: the email is rendered and kept
     token = review_token(get_settings(), edition.id)
     body = page(f"/review/{token}")

@@ -25,6 +25,18 @@ from digest.store.aws import client
 DMARC = b"v=DMARC1; p=quarantine; rua=mailto:dmarc@example.org"
 
 
+@pytest.fixture
+def stack(stack: LocalAws) -> LocalAws:
+    """The module's moto server with a new stack for each test: one breaks it on purpose, others add
+    SES rules or publish an edition, and each must find it as created, whichever ran before it."""
+    from digest.local.motoserver import reset
+    from digest.local.stack import create_stack
+
+    reset(stack.endpoint)
+    create_stack(get_settings())
+    return stack
+
+
 @pytest.fixture()
 def resolver() -> Iterator[str]:
     """A DNS server on loopback for this test: every question gets the same TXT record.
@@ -170,11 +182,6 @@ def deploy_schedules_with_defaults(stack_name: str) -> dict[str, str]:
 def test_a_default_deploy_passes(stack: LocalAws, api: str, resolver: str) -> None:
     """A stack built from the template's defaults (ReaderLocalTime false: the waves schedule is created
     DISABLED; no UnsubscribeMailbox), after docs/deploy.md's SES steps: no check fails."""
-    from digest.local.motoserver import reset
-    from digest.local.stack import create_stack
-
-    reset(stack.endpoint)  # the test before broke this module's stack on purpose
-    create_stack(get_settings())
     ses = client("ses")
     ses.verify_domain_identity(Domain="example.org")
     ses.verify_domain_dkim(Domain="example.org")

@@ -12,12 +12,14 @@ from digest.mail.service import dispatch
 from digest.models import Action, Article, Decision, EditionStatus, Kind, Section, Source
 from digest.settings import get_settings
 from digest.store.articles import ArticleStore
+from digest.store.aws import client
 from digest.store.sources import SourceStore
 from digest.stories.editing import EditError
 from digest.stories.service import EditionError, build_edition, edit_edition, set_status
 from digest.stories.window import edition_window
 
 WEEK = "2026-W40"
+LATER = ("2026-W41", "2026-W30")  # editions test_states_and_nothing_new_is_skipped builds after WEEK's
 OUTLETS = {"Herald": 0.9, "Courier": 0.7, "Gazette": 0.6, "Post": 0.5}
 EVENTS = {
     "tram": "Tram drivers in Port Ellery begin a 48-hour strike over pay, halting every line in the city",
@@ -44,7 +46,8 @@ def article(event: str, outlet: str, hours: float, kind: Kind = Kind.news, suffi
 
 
 @pytest.fixture(scope="module")
-def week(stack: LocalAws) -> list[Article]:
+def articles(stack: LocalAws) -> list[Article]:
+    """The week's sources and articles, stored once for the module."""
     settings = get_settings()
     for name, authority in OUTLETS.items():
         SourceStore(settings.sources_table).put(Source(id=name.lower(), name=name, feed_url=f"https://{name}.example.org/f",
@@ -57,8 +60,18 @@ def week(stack: LocalAws) -> list[Article]:
     before = article("storm", "Post", 0, suffix="-early").model_copy(update={"published": start - timedelta(hours=3)})
     for item in [*items, before]:
         store.put(item)
-    build_edition(settings, WEEK)  # every test finds the draft, whichever of the module's tests ran before it
     return items
+
+
+@pytest.fixture
+def week(articles: list[Article]) -> list[Article]:
+    """A fresh draft of the week for each test: one test approves it, another pins and drops, and
+    none may see what another left, whichever ran before it and on whichever worker."""
+    settings = get_settings()
+    for edition in (WEEK, *LATER):
+        client("dynamodb").delete_item(TableName=settings.editions_table, Key={"id": {"S": edition}})
+    build_edition(settings, WEEK)
+    return articles
 
 
 def test_build_clusters_and_leaves_out_the_window_edge(week: list[Article]) -> None:
@@ -120,8 +133,8 @@ def test_states_and_nothing_new_is_skipped(week: list[Article]) -> None:
     with pytest.raises(EditError, match="only a draft"):
         edit_edition(settings, WEEK, Decision(action=Action.drop, target=week[0].id, who="ed"))
     # the next week brings nothing new: skipped, and dispatch sends nothing
-    following = build_edition(settings, "2026-W41")
+    following = build_edition(settings, LATER[0])
     assert following.status is EditionStatus.skipped and following.new_articles == 0
-    assert dispatch(settings, "2026-W41").queued == 0
-    empty_week = build_edition(settings, "2026-W30")
+    assert dispatch(settings, LATER[0]).queued == 0
+    empty_week = build_edition(settings, LATER[1])
     assert empty_week.status is EditionStatus.skipped and empty_week.stories() == []

@@ -115,7 +115,7 @@ def articles() -> ArticleStore:
 
 
 def test_conditional_get_and_cache_control(site: Site) -> None:
-    site.page("/cg/a", "Terminal delayed")
+    site.page("/cg/a", "Terminal delayed", text("terminal", "Harbourside", 5))
     site.rss("/cg/feed", [("Terminal delayed", "/cg/a", "cg-1")], etag='"v1"')
     add_source("cond-get", f"{site.base}/cg/feed")
     first = ingest_source("cond-get", get_settings())
@@ -225,7 +225,7 @@ def test_syndicated_copy_folds_into_the_first(site: Site) -> None:
 
 
 def test_hostile_feed_content_is_stored_as_plain_text(site: Site) -> None:
-    site.page("/evil/a", "x")
+    site.page("/evil/a", "x", text("town hall", "Eastport", 17))
     body = (
         '<?xml version="1.0"?><rss version="2.0"><channel><title>E</title><item>'
         "<title>&lt;script&gt;alert(1)&lt;/script&gt;Mayor &lt;b onmouseover=alert(1)&gt;resigns&lt;/b&gt;</title>"

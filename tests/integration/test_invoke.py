@@ -3,7 +3,8 @@
 Each event runs the way `sam local invoke` would run it (a fresh process, the handler named in
 template.yaml, the template's environment resolved for the local stack, Lambda's context) and each
 one does its real work: the checks look at the stack afterwards, not only at the answer.  The
-events run in the order of a week (sign-ups, ingest, send, feedback, then a rebuild).
+events run in the order of a week (sign-ups, ingest, send, feedback, then a rebuild), in one test:
+each works on what the ones before it left.
 """
 
 from __future__ import annotations
@@ -198,7 +199,8 @@ def rebuild() -> None:
     client("dynamodb").delete_item(TableName=get_settings().editions_table, Key={"id": {"S": WEEK}})
 
 
-WEEK_OF_EVENTS: list[tuple[str, Callable[[dict[str, Any], LocalAws], None], Callable[[], None] | None]] = [
+Check = Callable[[dict[str, Any], LocalAws], None]
+WEEK_OF_EVENTS: list[tuple[str, Check, Callable[[], None] | None]] = [
     ("api_subscribe.json", check_subscribe, forget_reader),
     ("notice_worker.json", check_notice, adopt_queued_notice),
     ("api_admin_subscribers.json", check_admin, None),
@@ -220,16 +222,12 @@ def test_every_event_file_is_run_here() -> None:
     assert files == set(EVENT_FUNCTIONS) == {name for name, _, _ in WEEK_OF_EVENTS}
 
 
-@pytest.mark.parametrize(("event", "check", "before"), WEEK_OF_EVENTS, ids=[e for e, _, _ in WEEK_OF_EVENTS])
-def test_event_runs_through_digest_invoke(
-    event: str, check: Callable[[dict[str, Any], LocalAws], None], before: Callable[[], None] | None,
-    seeded: LocalAws, tmp_path: Path,
-) -> None:  # fmt: skip
+def run_event(event: str, check: Check, before: Callable[[], None] | None, stack: LocalAws, calls: Path) -> None:
+    """One event of the week: what comes before it, the event through `digest invoke`, its checks."""
     if before:
         before()
     # InboundMailFunction exists when the stack has an UnsubscribeMailbox: the event's recipient
-    calls = tmp_path / "calls.jsonl"
-    check(invoke(event, "--parameter-overrides", f"UnsubscribeMailbox={MAILBOX}", calls=calls), seeded)
+    check(invoke(event, "--parameter-overrides", f"UnsubscribeMailbox={MAILBOX}", calls=calls), stack)
     # in AWS each of these calls is made with the function's role: the role must allow it (moto
     # does not check IAM), and the reading of the code that bounds the role must have seen it
     function = EVENT_FUNCTIONS[event]
@@ -239,6 +237,25 @@ def test_event_runs_through_digest_invoke(
     assert not refused, f"{function}'s role refuses calls its handler made: {refused}"
     unseen = sorted(str(n) for n in made if not foreseen(n, function_needs(function)))
     assert not unseen, f"tests/infra/aws_calls.py does not see these calls of {function}: {unseen}"
+
+
+def test_a_week_of_events_runs_through_digest_invoke(
+    seeded: LocalAws, tmp_path: Path, subtests: pytest.Subtests
+) -> None:
+    """The week in one test, each event a subtest named by its file.
+
+    Each event works on what the ones before it left (the sign-up's notice, the dispatch's queue),
+    so the week cannot be split into tests that xdist may send to different workers, or run in
+    another order.  The first event that fails ends the week, and the events it left unrun are named.
+    """
+    for step, (event, check, before) in enumerate(WEEK_OF_EVENTS):
+        passed = False
+        with subtests.test(event):
+            run_event(event, check, before, seeded, tmp_path / f"{event}.calls.jsonl")
+            passed = True
+        if not passed:
+            unrun = [name for name, _, _ in WEEK_OF_EVENTS[step + 1 :]]
+            pytest.fail(f"the week stopped at {event} (its failure is above); not run: {', '.join(unrun) or 'none'}")
 
 
 def test_invoke_gives_lambdas_context_and_the_templates_environment(seeded: LocalAws, tmp_path: Path) -> None:
@@ -275,7 +292,7 @@ def test_invoke_gives_lambdas_context_and_the_templates_environment(seeded: Loca
     assert seen["table"] == get_settings().send_log_table
 
 
-def test_unknown_function_is_a_one_line_error(seeded: LocalAws) -> None:
+def test_unknown_function_is_a_one_line_error(stack: LocalAws) -> None:
     result = subprocess.run([sys.executable, "-m", "digest.cli", "invoke", "NoSuchFunction"], cwd=REPO,
                             env=dict(os.environ), capture_output=True, text=True, timeout=120)  # fmt: skip
     assert result.returncode == 1 and "no function 'NoSuchFunction'" in result.stderr

@@ -65,8 +65,9 @@ def test_local_time_waves_mail_each_reader_at_their_own_hour_once(stack: LocalAw
         got = {n for n in ZONES if mailed(stack.endpoint, week)[f"wave-{n}@example.com"]}
         assert got == expected, now
         assert (waiting == 0) == (expected == set(ZONES)), (now, waiting)
-    counts = mailed(stack.endpoint, week)
-    assert {f"wave-{n}@example.com" for n in ZONES} == set(counts) and set(counts.values()) == {1}
+    counts = mailed(stack.endpoint, week)  # with the readers other tests of this module left confirmed
+    assert {a for a in counts if a.startswith("wave-")} == {f"wave-{n}@example.com" for n in ZONES}
+    assert set(counts.values()) == {1}
     assert dispatch(settings, week, now=due["la"] + timedelta(days=1)).queued == 0  # a late re-run: nobody twice
     # waves stay quiet outside the send days, and when the feature is off
     assert wave_dispatch(settings, send + timedelta(days=3)) == (None, (0, 0))
