@@ -118,9 +118,13 @@ def test_healthy_stack_passes(stack: LocalAws, api: str, resolver: str) -> None:
         "Name": "unsubscribe", "Enabled": True, "Recipients": ["unsubscribe@example.org"], "ScanEnabled": True,
         "Actions": [{"LambdaAction": {"FunctionArn": function_arn, "InvocationType": "Event"}}]})  # fmt: skip
     ses.set_active_receipt_rule_set(RuleSetName="digest-inbound")
-    code, checks = doctor(stack, api, resolver, UNSUBSCRIBE_MAILBOX="unsubscribe@example.org")
+    footer = {"POSTAL_ADDRESS": "Daily Bugle, 39th Street, New York NY 10001",
+              "PRIVACY_POLICY_URL": "https://bugle.example/privacy", "SUPPORT_URL": "https://bugle.example/support"}
+    code, checks = doctor(stack, api, resolver, UNSUBSCRIBE_MAILBOX="unsubscribe@example.org", **footer)
     assert {name for name, (outcome, _) in checks.items() if outcome == "fail"} == set(), checks
     assert code == 0
+    assert checks["mail footer"] == ("pass", "postal address 'Daily Bugle, 39th Street, New York NY 10001'; "
+                                             "privacy and support links set")  # fmt: skip
     assert checks["DMARC record"] == ("pass", DMARC.decode())
     assert checks["unsubscribe by mail"] == ("pass", "unsubscribe@example.org is received by rule unsubscribe")
     assert checks["stack resources"][0] == "pass" and checks["configuration set"][0] == "pass"
@@ -195,6 +199,10 @@ def test_a_default_deploy_passes(stack: LocalAws, api: str, resolver: str) -> No
     assert result.returncode == 0
     assert checks["schedules"][0] == "pass" and "local-time waves off" in checks["schedules"][1]
     assert checks["unsubscribe by mail"][0] == "skip"
+    # the template's footer is the sample newsroom's: a warning, not a failure, so a trial deploy passes
+    assert checks["mail footer"] == ("warn", "PostalAddress, PrivacyPolicyUrl, SupportUrl still the sample "
+                                     "newsroom's: set your own before the first edition (sam deploy "
+                                     "--parameter-overrides)")  # fmt: skip
 
 
 # ---------------------------------------------------------------- "view in your browser"
