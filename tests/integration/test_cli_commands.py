@@ -9,11 +9,10 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -27,6 +26,7 @@ from digest.settings import get_settings
 from digest.store.editions import EditionStore
 from digest.store.sources import SourceStore
 from digest.store.subscribers import SubscriberStore
+from local_http import serving
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -112,13 +112,9 @@ def feed_site(tmp_path: Path) -> Iterator[str]:
         "<description>The bridge is open again.</description></item></channel></rss>"
     )
     (tmp_path / "a.html").write_text("<html><body><article><h1>Bridge</h1><p>Open again.</p></article></body></html>")
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(tmp_path)))
-    base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    (tmp_path / "feed.xml").write_text((tmp_path / "feed.xml").read_text().replace("{base}", base))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield base
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(partial(SimpleHTTPRequestHandler, directory=str(tmp_path))) as base:
+        (tmp_path / "feed.xml").write_text((tmp_path / "feed.xml").read_text().replace("{base}", base))
+        yield base
 
 
 def test_ingest_names_the_failed_sources_and_exits_non_zero(

@@ -13,7 +13,7 @@ import sys
 import threading
 import zipfile
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -21,6 +21,7 @@ import pytest
 from digest.local.motoserver import LocalAws
 from digest.settings import get_settings
 from digest.store.aws import client
+from local_http import serving
 
 DMARC = b"v=DMARC1; p=quarantine; rua=mailto:dmarc@example.org"
 
@@ -76,10 +77,8 @@ def api() -> Iterator[str]:
             self.end_headers()
             self.wfile.write(b"{}")
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serving(Handler) as url:
+        yield url
 
 
 def inbound_function() -> str:
@@ -235,10 +234,8 @@ def archive_site(stack: LocalAws) -> Iterator[str]:
             self.end_headers()
             self.wfile.write(body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serving(Handler) as url:
+        yield url
 
 
 def test_archive_check_fetches_the_newest_published_edition(

@@ -20,6 +20,7 @@ from digest.local.motoserver import LocalAws
 from digest.readers import subscriber_id
 from digest.settings import get_settings
 from digest.tokens import Purpose, read_token
+from local_http import serving
 
 WEEK = "2026-W45"  # sent Friday 6 November 2026, 07:00 in London: the window is the 7 days before
 
@@ -155,8 +156,7 @@ def test_ingest_against_aws_hands_the_sources_to_the_deployed_queue(stack: Local
 def test_a_picked_pages_html_is_kept_in_s3(stack: LocalAws, capsys: pytest.CaptureFixture[str]) -> None:
     """README: "Page HTML is kept in S3" — `digest pick URL` fetches the page, and its HTML is stored
     beside the article's record, under the article's id."""
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-    from threading import Thread
+    from http.server import BaseHTTPRequestHandler
 
     from digest.store.articles import ArticleStore
     from digest.store.aws import client
@@ -176,14 +176,8 @@ def test_a_picked_pages_html_is_kept_in_s3(stack: LocalAws, capsys: pytest.Captu
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/2026/11/03/harbour-budget"
-        picked = json.loads(cli(capsys, "pick", url, "--pin", "features"))
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Page) as base:
+        picked = json.loads(cli(capsys, "pick", f"{base}/2026/11/03/harbour-budget", "--pin", "features"))
     settings = get_settings()
     stored = client("s3").get_object(Bucket=settings.articles_bucket, Key=ArticleStore.page_key(picked["id"]))
     assert stored["Body"].read() == page

@@ -4,15 +4,15 @@ against a real HTTP server on loopback."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
 
 import pytest
 
 from digest.ingest.fetch import Fetcher, FetchError
 from digest.settings import Settings
+from local_http import serving
 
 CONTACT = "https://github.com/friday-digest/friday-digest"  # UserAgentContact's default
 
@@ -44,14 +44,8 @@ class Redirects(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Redirects)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(Redirects) as url:
+        yield url
 
 
 def deployed_fetcher() -> Fetcher:
