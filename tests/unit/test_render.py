@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from markupsafe import escape
+from pydantic import AnyUrl, HttpUrl
 
 from digest.models import SECTION_TITLES, Edition, EditionSection, Kind, Section, Story, StoryArticle
 from digest.render.edition import (
@@ -371,6 +372,8 @@ def test_tracking_keeps_the_publishers_query_and_replaces_same_named_parameters(
         with_query("https://x.example.com/", **{"utm_campaign": "a b&c"})
         == "https://x.example.com/?utm_campaign=a+b%26c"
     )
+    # no parameters (LINK_TRACKING empty): the link as the outlet published it, byte for byte
+    assert with_query("https://x.example.com/a?b=%2F#c") == "https://x.example.com/a?b=%2F#c"
     # {edition}-style placeholders are replaced, never formatted: braces elsewhere stay as they are
     assert tracking_params("x={0}&y={edition.__class__}", edition="E", section="S") == {
         "x": "{0}",
@@ -433,6 +436,8 @@ def test_the_editors_subject_preheader_and_note_win_unless_blank(branding: Brand
         "Russian President Vladimir Putin on Thursday praised his country's relations with Iran at a meeting with…"
     )
     assert "From the desk. More later." in rendered.html
+    own = render(make_edition().model_copy(update={"preheader": " The  week\nin one line "}), branding)
+    assert own.preheader == "The week in one line" and "The week in one line" in own.html
     blank = render(make_edition().model_copy(update={"subject": "  ", "note": "\n"}), branding)
     assert blank.subject == "The Friday Digest: Putin hails ties with Iran in meeting with Raisi"
     assert clean_text(branding.intro) in blank.html
@@ -628,6 +633,12 @@ def test_branding(branding: Branding) -> None:
 )
 def test_safe_url(url: str | None, ok: bool) -> None:
     assert (safe_url(url) is not None) is ok
+
+
+def test_safe_url_takes_a_url_object_as_its_text() -> None:
+    """Stored articles carry pydantic URLs, not strings: their text is what is checked and linked."""
+    assert safe_url(HttpUrl("https://example.com/a?b=1")) == "https://example.com/a?b=1"
+    assert safe_url(AnyUrl("ftp://example.com/file")) is None
 
 
 @pytest.mark.parametrize(
