@@ -49,8 +49,25 @@ def no_stories() -> Edition:
     return empty
 
 
+HOSTILE = "</mj-text><script>alert('x')</script> & \"quotes\" {{ 7*7 }} {% raw %} \u202eevil"
+
+
+def hostile() -> Edition:
+    """Every story's text and links as a hostile feed could make them: markup, quotes, template syntax."""
+    edition = make_edition()
+    for section in edition.sections:
+        section.stories = [story.model_copy(update={
+            "headline": HOSTILE, "summary": HOSTILE * 3,
+            "lead": story.lead.model_copy(update={"title": HOSTILE, "source": HOSTILE,
+                                                  "url": "https://example.com/a?b=1&c=\"><script>"}),
+        }) for story in section.stories]  # fmt: skip
+    edition.note = HOSTILE
+    return edition
+
+
 EDITIONS: dict[str, Callable[[], Edition]] = {
     "full": make_edition,
+    "hostile text": hostile,
     "300 briefs": lambda: make_edition(briefs=300),  # too big: the size gate drops briefs
     "one story": one_story,
     "none": no_stories,
@@ -73,6 +90,8 @@ def test_an_edition_renders_as_jinja2_renders_it(
     for name in (edition.EMAIL_TEMPLATE, edition.TEXT_TEMPLATE):
         assert isinstance(edition.template(LAYOUTS, name), runtime.Template)
     assert bool(shipped.dropped) == (which == "300 briefs")
+    if which == "hostile text":  # escaped as text, never markup (the url is refused as a link: not a valid URL)
+        assert "<script>" not in shipped.html and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in shipped.html
     monkeypatch.setattr(edition, "template", jinja_template)
     assert render(rendered_edition, branding, **OPTIONS[options]) == shipped
 
